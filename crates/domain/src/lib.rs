@@ -1,0 +1,4 @@
+//! Comptoir's pure types and business rules. Nothing here does I/O: no
+//! database, no HTTP, no clock reads; callers pass time and data in.
+
+pub mod platform;
