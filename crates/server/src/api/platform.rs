@@ -1,0 +1,14 @@
+//! Routes of the platform itself: health, metrics, API documentation.
+
+pub mod docs;
+pub mod health;
+pub mod metrics;
+
+use axum::http::StatusCode;
+
+use crate::error::{AppError, problem_for_status};
+
+/// Any address no route serves.
+pub async fn not_found() -> AppError {
+    problem_for_status(StatusCode::NOT_FOUND)
+}

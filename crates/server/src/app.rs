@@ -1,0 +1,37 @@
+//! The application state and the assembled router.
+
+use std::sync::Arc;
+
+use axum::Router;
+use comptoir_db::PgPool;
+use metrics_exporter_prometheus::PrometheusHandle;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::cache::Cache;
+use crate::config::Config;
+
+/// What every handler can reach; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: PgPool,
+    pub cache: Cache,
+    pub config: Arc<Config>,
+    pub metrics: PrometheusHandle,
+}
+
+/// The whole application: every route of `router.rs`, the docs pages and the
+/// platform middleware.
+pub fn build(state: AppState) -> Router {
+    build_with(state, OpenApiRouter::new())
+}
+
+/// Like [`build`], with extra routes mounted under the same middleware
+/// (tests use it to exercise the platform mechanisms).
+pub fn build_with(state: AppState, extra: OpenApiRouter<AppState>) -> Router {
+    let (routes, openapi) = crate::router::routes().merge(extra).split_for_parts();
+    let router = routes
+        .merge(crate::api::platform::docs::router(openapi))
+        .fallback(crate::api::platform::not_found)
+        .with_state(state.clone());
+    crate::http::apply(router, &state.config)
+}

@@ -1,0 +1,98 @@
+//! The `comptoir` command line.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+
+#[derive(Debug, Parser)]
+#[command(name = "comptoir", version, about = "Comptoir commerce platform")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API, the pages and the workers (creates and migrates the database).
+    Serve {
+        /// Load the demo data first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run the background workers only.
+    Worker,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Load data into the database.
+    Seed {
+        /// The demo shop's data.
+        #[arg(long, required = true)]
+        demo: bool,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+pub fn main() -> ExitCode {
+    if let Err(err) = dotenvy::dotenv()
+        && !err.not_found()
+    {
+        eprintln!("comptoir: cannot read .env: {err}");
+        return ExitCode::from(2);
+    }
+    let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        return match crate::router::openapi().to_pretty_json() {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("comptoir: {err}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("comptoir: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let _log_guard = crate::telemetry::init_logging(config.log_format, &config.log_level);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("comptoir: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve { demo } => crate::serve::serve(config, demo).await,
+            Command::Worker => crate::serve::work(config).await,
+            Command::Migrate => {
+                crate::serve::open_database(&config).await?;
+                tracing::info!("migrations applied");
+                Ok(())
+            }
+            Command::Seed { demo: _ } => {
+                let db = crate::serve::open_database(&config).await?;
+                crate::seed::demo(&db).await
+            }
+            Command::Openapi => Ok(()),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = format!("{err:#}"), "comptoir failed");
+            eprintln!("comptoir: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

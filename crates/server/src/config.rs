@@ -1,0 +1,444 @@
+//! Typed configuration, read from the environment (and `.env` when present)
+//! with the embedded defaults of ARCHITECTURE.md, so that a bare
+//! `comptoir serve` works on a machine with a local PostgreSQL.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// Where the program runs; production refuses development shortcuts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Test,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// Everything the program reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub environment: Environment,
+    pub bind: SocketAddr,
+    /// May carry a password, hence secret; see [`Config::database_url_redacted`].
+    pub database_url: SecretString,
+    pub database_max_connections: u32,
+    pub database_acquire_timeout: Duration,
+    pub redis_url: Option<SecretString>,
+    /// Prefix of every cache key, so several deployments can share one Redis.
+    pub cache_prefix: String,
+    pub cache_memory_mb: u64,
+    /// How long one cache operation may take before the cache is bypassed.
+    pub cache_timeout: Duration,
+    pub log_format: LogFormat,
+    /// An `EnvFilter` directive such as `info` or `info,comptoir_server=debug`.
+    pub log_level: String,
+    /// Names this process in `X-Instance-Id`, logs and metrics.
+    pub instance_id: String,
+    pub public_base_url: String,
+    pub request_timeout: Duration,
+    pub shutdown_grace: Duration,
+    pub body_limit_bytes: usize,
+    pub cors_allowed_origins: Vec<String>,
+    /// Signs access tokens.
+    pub jwt_secret: SecretString,
+    /// True when no `JWT_SECRET` was given and a random one was made at start.
+    pub jwt_secret_generated: bool,
+    /// Whether `serve` also runs the background workers in its process.
+    pub run_workers: bool,
+    pub outbox_poll_interval: Duration,
+}
+
+/// A configuration value that cannot be used. Its `Display` is one line
+/// naming the variable, what it holds (unless secret) and what is expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration: {}: {}", self.variable, self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The development secrets shipped in examples; production refuses them.
+const KNOWN_DEVELOPMENT_SECRETS: &[&str] = &[
+    "change-me",
+    "changeme",
+    "secret",
+    "development",
+    "dev-secret-change-me-dev-secret-change-me",
+];
+
+const MIN_SECRET_BYTES: usize = 32;
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_source(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration from any lookup, so tests need not touch the
+    /// process environment.
+    pub fn from_source(source: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let vars = Vars(&source);
+        let environment = match vars.get("COMPTOIR_ENV").as_deref() {
+            None | Some("development") => Environment::Development,
+            Some("test") => Environment::Test,
+            Some("production") => Environment::Production,
+            Some(other) => {
+                return Err(vars.invalid("COMPTOIR_ENV", other, "expected development, test or production"));
+            }
+        };
+
+        let bind = vars.parse("BIND", "127.0.0.1:8080", "expected host:port such as 127.0.0.1:8080")?;
+        let database_url = vars
+            .get("DATABASE_URL")
+            .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/comptoir".to_owned());
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(ConfigError {
+                variable: "DATABASE_URL",
+                problem: "expected a postgres:// URL".to_owned(),
+            });
+        }
+        let redis_url = vars.get("REDIS_URL").filter(|url| !url.is_empty());
+        if let Some(url) = &redis_url
+            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        {
+            return Err(ConfigError {
+                variable: "REDIS_URL",
+                problem: "expected a redis:// or rediss:// URL".to_owned(),
+            });
+        }
+
+        let log_format = match vars.get("LOG_FORMAT").as_deref() {
+            None | Some("json") => LogFormat::Json,
+            Some("pretty") => LogFormat::Pretty,
+            Some(other) => return Err(vars.invalid("LOG_FORMAT", other, "expected json or pretty")),
+        };
+
+        let public_base_url = vars.get("PUBLIC_BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
+        if !(public_base_url.starts_with("http://") || public_base_url.starts_with("https://")) {
+            return Err(vars.invalid(
+                "PUBLIC_BASE_URL",
+                &public_base_url,
+                "expected an http:// or https:// URL",
+            ));
+        }
+
+        let cors_allowed_origins = match vars.get("CORS_ALLOWED_ORIGINS") {
+            None => Vec::new(),
+            Some(list) => parse_origins(&list).map_err(|problem| ConfigError {
+                variable: "CORS_ALLOWED_ORIGINS",
+                problem,
+            })?,
+        };
+
+        let (jwt_secret, jwt_secret_generated) = match vars.get("JWT_SECRET") {
+            Some(secret) => {
+                if secret.len() < MIN_SECRET_BYTES {
+                    return Err(ConfigError {
+                        variable: "JWT_SECRET",
+                        problem: format!("must be at least {MIN_SECRET_BYTES} bytes long"),
+                    });
+                }
+                (SecretString::from(secret), false)
+            }
+            None => (SecretString::from(random_secret()), true),
+        };
+
+        let config = Self {
+            environment,
+            bind,
+            database_url: SecretString::from(database_url),
+            database_max_connections: vars.parse_in(
+                "DATABASE_MAX_CONNECTIONS",
+                "10",
+                1..=1000,
+                "expected a number of connections from 1 to 1000",
+            )?,
+            database_acquire_timeout: Duration::from_millis(vars.parse_in(
+                "DATABASE_ACQUIRE_TIMEOUT_MS",
+                "5000",
+                1..=600_000,
+                "expected milliseconds from 1 to 600000",
+            )?),
+            redis_url: redis_url.map(SecretString::from),
+            cache_prefix: vars.get("CACHE_PREFIX").unwrap_or_else(|| "comptoir:".to_owned()),
+            cache_memory_mb: vars.parse_in(
+                "CACHE_MEMORY_MB",
+                "64",
+                1..=65_536,
+                "expected megabytes from 1 to 65536",
+            )?,
+            cache_timeout: Duration::from_millis(vars.parse_in(
+                "CACHE_TIMEOUT_MS",
+                "250",
+                1..=60_000,
+                "expected milliseconds from 1 to 60000",
+            )?),
+            log_format,
+            log_level: vars.get("LOG_LEVEL").unwrap_or_else(|| "info".to_owned()),
+            instance_id: vars.get("INSTANCE_ID").unwrap_or_else(default_instance_id),
+            public_base_url,
+            request_timeout: Duration::from_secs(vars.parse_in(
+                "REQUEST_TIMEOUT_SECONDS",
+                "30",
+                1..=3600,
+                "expected seconds from 1 to 3600",
+            )?),
+            shutdown_grace: Duration::from_secs(vars.parse_in(
+                "SHUTDOWN_GRACE_SECONDS",
+                "20",
+                0..=3600,
+                "expected seconds from 0 to 3600",
+            )?),
+            body_limit_bytes: vars.parse_in(
+                "BODY_LIMIT_BYTES",
+                "1048576",
+                1024..=1_073_741_824,
+                "expected bytes from 1024 to 1073741824",
+            )?,
+            cors_allowed_origins,
+            jwt_secret,
+            jwt_secret_generated,
+            run_workers: vars.parse_bool("RUN_WORKERS", true)?,
+            outbox_poll_interval: Duration::from_millis(vars.parse_in(
+                "OUTBOX_POLL_INTERVAL_MS",
+                "500",
+                10..=60_000,
+                "expected milliseconds from 10 to 60000",
+            )?),
+        };
+        config.refuse_development_secrets_in_production()?;
+        Ok(config)
+    }
+
+    fn refuse_development_secrets_in_production(&self) -> Result<(), ConfigError> {
+        if self.environment != Environment::Production {
+            return Ok(());
+        }
+        let secret = self.jwt_secret.expose_secret();
+        if self.jwt_secret_generated {
+            return Err(ConfigError {
+                variable: "JWT_SECRET",
+                problem: "must be set when COMPTOIR_ENV=production (a generated key would change at every start)"
+                    .to_owned(),
+            });
+        }
+        if KNOWN_DEVELOPMENT_SECRETS.contains(&secret) || is_one_repeated_character(secret) {
+            return Err(ConfigError {
+                variable: "JWT_SECRET",
+                problem: "is a development value; set a random secret of at least 32 bytes".to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The database URL with its password hidden, for logs.
+    pub fn database_url_redacted(&self) -> String {
+        redact_url_password(self.database_url.expose_secret())
+    }
+
+    /// Strict-Transport-Security is only sent when the public address is HTTPS.
+    pub fn serves_tls(&self) -> bool {
+        self.public_base_url.starts_with("https://")
+    }
+}
+
+struct Vars<'a, F: Fn(&str) -> Option<String>>(&'a F);
+
+impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
+    /// A set variable; an empty value counts as unset, as in most shells' `.env` files.
+    fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    fn invalid(&self, variable: &'static str, value: &str, expected: &str) -> ConfigError {
+        ConfigError {
+            variable,
+            problem: format!("{value:?}: {expected}"),
+        }
+    }
+
+    fn parse<T: std::str::FromStr>(&self, name: &'static str, default: &str, expected: &str) -> Result<T, ConfigError> {
+        let raw = self.get(name).unwrap_or_else(|| default.to_owned());
+        raw.parse().map_err(|_| self.invalid(name, &raw, expected))
+    }
+
+    fn parse_in<T>(
+        &self,
+        name: &'static str,
+        default: &str,
+        range: std::ops::RangeInclusive<T>,
+        expected: &str,
+    ) -> Result<T, ConfigError>
+    where
+        T: std::str::FromStr + PartialOrd,
+    {
+        let raw = self.get(name).unwrap_or_else(|| default.to_owned());
+        match raw.parse::<T>() {
+            Ok(value) if range.contains(&value) => Ok(value),
+            _ => Err(self.invalid(name, &raw, expected)),
+        }
+    }
+
+    fn parse_bool(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self.get(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+            None => Ok(default),
+            Some("true" | "1" | "yes" | "on") => Ok(true),
+            Some("false" | "0" | "no" | "off") => Ok(false),
+            Some(other) => Err(self.invalid(name, other, "expected true or false")),
+        }
+    }
+}
+
+fn parse_origins(list: &str) -> Result<Vec<String>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|origin| {
+            let valid_scheme = origin.starts_with("http://") || origin.starts_with("https://");
+            let host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or_default();
+            if valid_scheme && !host.is_empty() && !host.contains('/') && origin.is_ascii() {
+                Ok(origin.to_owned())
+            } else {
+                Err(format!(
+                    "{origin:?}: expected origins such as https://shop.example.fr, separated by commas, without paths"
+                ))
+            }
+        })
+        .collect()
+}
+
+fn is_one_repeated_character(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|first| chars.all(|c| c == first))
+}
+
+fn random_secret() -> String {
+    let bytes: [u8; 32] = rand::random();
+    hex::encode(bytes)
+}
+
+fn default_instance_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "comptoir".to_owned());
+    format!("{host}-{}", std::process::id())
+}
+
+fn redact_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::from_source(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn nothing_configured_gives_the_embedded_defaults() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.environment, Environment::Development);
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(
+            config.database_url.expose_secret(),
+            "postgres://postgres@127.0.0.1:5432/comptoir"
+        );
+        assert!(config.redis_url.is_none(), "no Redis unless asked for");
+        assert!(config.jwt_secret_generated);
+        assert_eq!(config.jwt_secret.expose_secret().len(), 64);
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert!(config.run_workers);
+        assert!(!config.serves_tls());
+    }
+
+    #[test]
+    fn a_bad_value_is_reported_on_one_line_naming_the_variable() {
+        let err = config(&[("BIND", "not-an-address")]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid configuration: BIND: \"not-an-address\": expected host:port such as 127.0.0.1:8080"
+        );
+        let err = config(&[("DATABASE_MAX_CONNECTIONS", "0")]).unwrap_err();
+        assert_eq!(err.variable, "DATABASE_MAX_CONNECTIONS");
+        let err = config(&[("RUN_WORKERS", "maybe")]).unwrap_err();
+        assert_eq!(err.variable, "RUN_WORKERS");
+        let err = config(&[("CORS_ALLOWED_ORIGINS", "https://shop.example.fr,ftp://x")]).unwrap_err();
+        assert_eq!(err.variable, "CORS_ALLOWED_ORIGINS");
+        assert!(!err.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn secrets_never_appear_in_debug_output_nor_in_errors() {
+        let secret = "s3cr3t-value-that-must-not-leak-0123456789";
+        let config = config(&[
+            ("JWT_SECRET", secret),
+            ("DATABASE_URL", "postgres://app:hunter2hunter2@db:5432/comptoir"),
+        ])
+        .unwrap();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains(secret), "JWT secret leaked: {debug}");
+        assert!(!debug.contains("hunter2"), "database password leaked: {debug}");
+        assert_eq!(config.database_url_redacted(), "postgres://app:***@db:5432/comptoir");
+
+        let err = self::config(&[("JWT_SECRET", "short-secret")]).unwrap_err();
+        assert!(!err.to_string().contains("short-secret"));
+    }
+
+    #[test]
+    fn production_refuses_development_secrets() {
+        let missing = config(&[("COMPTOIR_ENV", "production")]).unwrap_err();
+        assert_eq!(missing.variable, "JWT_SECRET");
+        let known = config(&[
+            ("COMPTOIR_ENV", "production"),
+            ("JWT_SECRET", "dev-secret-change-me-dev-secret-change-me"),
+        ])
+        .unwrap_err();
+        assert_eq!(known.variable, "JWT_SECRET");
+        let repeated = config(&[("COMPTOIR_ENV", "production"), ("JWT_SECRET", &"a".repeat(40))]).unwrap_err();
+        assert_eq!(repeated.variable, "JWT_SECRET");
+
+        let ok = config(&[
+            ("COMPTOIR_ENV", "production"),
+            ("JWT_SECRET", "4f1c9a0e7b2d8e3f6a5c1b9d0e2f7a3c4b8d6e1f"),
+        ])
+        .unwrap();
+        assert_eq!(ok.environment, Environment::Production);
+        assert!(!ok.jwt_secret_generated);
+    }
+
+    #[test]
+    fn hsts_follows_an_https_public_address() {
+        let config = config(&[("PUBLIC_BASE_URL", "https://shop.example.fr")]).unwrap();
+        assert!(config.serves_tls());
+    }
+}

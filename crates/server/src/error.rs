@@ -1,0 +1,244 @@
+//! One error type for every handler, answered as an RFC 9457
+//! `application/problem+json` document with a stable dotted `code`.
+//!
+//! The cause of a 5xx goes to the log, inside the request's span (so with its
+//! request id); the client only ever sees an opaque message.
+
+use std::borrow::Cow;
+
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// The body of every error answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:comptoir:problem:validation.failed",
+    "title": "Unprocessable Entity",
+    "status": 422,
+    "detail": "The request has invalid fields.",
+    "code": "validation.failed",
+    "errors": [{"field": "quantity", "code": "invalid_type", "message": "invalid type: string \"two\", expected u32"}]
+}))]
+pub struct Problem {
+    /// A URI naming the kind of problem: `urn:comptoir:problem:{code}`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// The HTTP reason phrase of `status`.
+    pub title: String,
+    pub status: u16,
+    /// What went wrong, for a human.
+    pub detail: String,
+    /// Stable machine-readable code, such as `stock.insufficient`.
+    pub code: String,
+    /// On 422: one entry per invalid field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// Dotted path of the field in the request (`shipping_address.postal_code`).
+    pub field: String,
+    /// Stable code: `required`, `invalid_type`, `invalid`, `too_long`...
+    pub code: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An error a handler returns.
+#[derive(Debug)]
+pub struct AppError {
+    status: StatusCode,
+    code: Cow<'static, str>,
+    detail: Cow<'static, str>,
+    errors: Vec<FieldError>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    /// Logged for 5xx answers, never sent.
+    cause: Option<anyhow::Error>,
+}
+
+impl AppError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            status,
+            code: Cow::Borrowed(code),
+            detail: detail.into(),
+            errors: Vec::new(),
+            headers: Vec::new(),
+            cause: None,
+        }
+    }
+
+    pub fn bad_request(code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+
+    pub fn not_found(code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, detail)
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, detail)
+    }
+
+    /// 422 with one entry per invalid field.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let mut err = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation.failed",
+            "The request has invalid fields.",
+        );
+        err.errors = errors;
+        err
+    }
+
+    /// An unexpected failure: 500, the cause logged and not shown.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        let mut err = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "An unexpected error occurred. Quote the X-Request-Id header when reporting it.",
+        );
+        err.cause = Some(cause.into());
+        err
+    }
+
+    /// A dependency is down or overloaded: 503, the cause logged.
+    pub fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
+        let mut err = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service.unavailable",
+            "The service is temporarily unavailable; retry shortly.",
+        );
+        err.cause = Some(cause.into());
+        err.with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+    }
+
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    pub fn field_errors(&self) -> &[FieldError] {
+        &self.errors
+    }
+
+    fn problem(&self) -> Problem {
+        Problem {
+            type_: format!("urn:comptoir:problem:{}", self.code),
+            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone().into_owned(),
+            code: self.code.clone().into_owned(),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            match &self.cause {
+                Some(cause) => tracing::error!(code = %self.code, error = ?cause, "request failed"),
+                None => tracing::error!(code = %self.code, "request failed"),
+            }
+        }
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut response = (
+            self.status,
+            [(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE))],
+            body,
+        )
+            .into_response();
+        response.headers_mut().extend(self.headers);
+        response
+    }
+}
+
+impl From<comptoir_db::Error> for AppError {
+    /// The generic mapping; handlers map the outcomes they expect (a taken
+    /// email, a missing product) to their own codes before this applies.
+    fn from(err: comptoir_db::Error) -> Self {
+        use comptoir_db::Error as Db;
+        match err {
+            Db::NotFound => Self::not_found("resource.not_found", "No such resource."),
+            Db::Conflict { constraint } => Self::conflict(
+                "resource.conflict",
+                format!("The request conflicts with an existing resource ({constraint})."),
+            ),
+            Db::ForeignKey { constraint } => Self::conflict(
+                "resource.reference",
+                format!("The request refers to a missing or still-used resource ({constraint})."),
+            ),
+            Db::Check { constraint } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "resource.invalid",
+                format!("The request breaks a rule of the data ({constraint})."),
+            ),
+            Db::Retryable(cause) => Self::unavailable(cause),
+            Db::Other(cause) => Self::internal(cause),
+        }
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(err: anyhow::Error) -> Self {
+        Self::internal(err)
+    }
+}
+
+/// The problem answer for a bare status produced below the handlers (an
+/// unknown route, a wrong method, a body over the limit, a panic).
+pub fn problem_for_status(status: StatusCode) -> AppError {
+    let (code, detail): (&'static str, &'static str) = match status {
+        StatusCode::NOT_FOUND => ("route.not_found", "No resource lives at this address."),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method.not_allowed",
+            "This resource does not accept this method; the Allow header lists those it does.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "request.too_large",
+            "The request body is larger than this server accepts.",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "request.unsupported_media_type",
+            "The request body has an unsupported Content-Type.",
+        ),
+        StatusCode::REQUEST_TIMEOUT => ("request.timeout", "The request took too long to arrive."),
+        StatusCode::TOO_MANY_REQUESTS => ("rate_limit.exceeded", "Too many requests; wait before retrying."),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            "service.unavailable",
+            "The service is temporarily unavailable; retry shortly.",
+        ),
+        s if s.is_server_error() => (
+            "internal",
+            "An unexpected error occurred. Quote the X-Request-Id header when reporting it.",
+        ),
+        StatusCode::FORBIDDEN => ("auth.forbidden", "You may not do this."),
+        StatusCode::UNAUTHORIZED => ("auth.unauthenticated", "Authentication is required."),
+        _ => ("request.invalid", "The request cannot be served."),
+    };
+    AppError::new(status, code, detail)
+}

@@ -1,0 +1,15 @@
+//! Comptoir's server: the HTTP API, pages, workers and command line.
+
+pub mod api;
+pub mod app;
+pub mod cache;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod http;
+pub mod platform;
+pub mod router;
+pub mod seed;
+pub mod serve;
+pub mod telemetry;

@@ -1,0 +1,155 @@
+//! Logs (JSON lines on stdout, or pretty for humans) and the Prometheus
+//! metrics registry.
+
+use std::io::Write;
+use std::sync::OnceLock;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+use crate::config::LogFormat;
+
+/// Keeps the background log writer alive; logs written before it drops are flushed.
+pub type LogGuard = tracing_appender::non_blocking::WorkerGuard;
+
+/// Installs the global logger writing to stdout from a background thread, so
+/// a request never waits on the terminal or the log collector's pipe.
+pub fn init_logging(format: LogFormat, level: &str) -> LogGuard {
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stdout());
+    init_logging_to(format, level, writer);
+    guard
+}
+
+/// Installs the global logger writing to `writer` (tests capture the lines).
+/// Does nothing when a logger is already installed.
+pub fn init_logging_to<W>(format: LogFormat, level: &str, writer: W)
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let filter = EnvFilter::try_new(level)
+        .or_else(|_| EnvFilter::try_new("info"))
+        .unwrap_or_default()
+        // Quieter defaults for chatty dependencies unless the directive names them.
+        .add_directive("sqlx=warn".parse().unwrap_or_default())
+        .add_directive("tower_http=warn".parse().unwrap_or_default());
+    let registry = tracing_subscriber::registry().with(filter);
+    let _ = match format {
+        LogFormat::Json => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true)
+                    .with_span_list(false)
+                    .with_writer(writer),
+            )
+            .try_init(),
+        LogFormat::Pretty => registry
+            .with(tracing_subscriber::fmt::layer().with_writer(writer))
+            .try_init(),
+    };
+}
+
+/// The buckets of request durations, in seconds: fine below 50 ms, where a
+/// healthy API answers, and coarse up to the request timeout.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+static METRICS: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// The process-wide metrics registry, installed on first use.
+pub fn metrics_handle() -> PrometheusHandle {
+    METRICS
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Full("http_request_duration_seconds".into()), LATENCY_BUCKETS)
+                .unwrap_or_else(|_| PrometheusBuilder::new());
+            let recorder = builder.build_recorder();
+            let handle = recorder.handle();
+            // Fails only if another recorder is installed, in which case
+            // this handle still renders (empty) text rather than panicking.
+            let _ = metrics::set_global_recorder(recorder);
+            describe_metrics();
+            handle
+        })
+        .clone()
+}
+
+fn describe_metrics() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram};
+    describe_counter!(
+        "http_requests_total",
+        "HTTP requests answered, by method, route and status."
+    );
+    describe_histogram!(
+        "http_request_duration_seconds",
+        metrics::Unit::Seconds,
+        "Time from request to response head, by route."
+    );
+    describe_gauge!(
+        "db_pool_connections",
+        "Connections of the database pool, by state (idle, in_use)."
+    );
+    describe_gauge!(
+        "db_pool_max_connections",
+        "Configured maximum size of the database pool."
+    );
+    describe_counter!("cache_hits_total", "Cache reads that found a value, by namespace.");
+    describe_counter!("cache_misses_total", "Cache reads that found nothing, by namespace.");
+    describe_counter!(
+        "cache_errors_total",
+        "Cache operations that failed and were bypassed, by backend."
+    );
+    describe_gauge!("outbox_pending_events", "Outbox events waiting for delivery.");
+    describe_gauge!(
+        "outbox_parked_events",
+        "Outbox events set aside after too many failures."
+    );
+    describe_gauge!(
+        "outbox_oldest_pending_age_seconds",
+        "Age of the oldest undelivered outbox event."
+    );
+    describe_counter!(
+        "outbox_deliveries_total",
+        "Outbox delivery attempts, by topic and outcome."
+    );
+    describe_counter!("panics_total", "Handler panics caught and answered with a 500.");
+}
+
+/// A `MakeWriter` that appends to a shared buffer: tests read back log lines.
+#[derive(Clone, Default)]
+pub struct SharedBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl SharedBuffer {
+    pub fn contents(&self) -> String {
+        let bytes = self.0.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+impl Write for SharedBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut inner) = self.0.lock() {
+            inner.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'w> MakeWriter<'w> for SharedBuffer {
+    type Writer = Self;
+
+    fn make_writer(&'w self) -> Self::Writer {
+        self.clone()
+    }
+}

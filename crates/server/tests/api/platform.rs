@@ -1,0 +1,12 @@
+//! The platform foundation: errors, HTTP behaviour, health, docs,
+//! observability, cache, idempotency, outbox, audit log and process lifecycle.
+
+mod audit;
+mod cache;
+mod errors;
+mod health;
+mod idempotency;
+mod lifecycle;
+mod observability;
+mod openapi;
+mod outbox;
