@@ -189,7 +189,17 @@ impl Config {
                 "expected milliseconds from 1 to 60000",
             )?),
             log_format,
-            log_level: vars.get("LOG_LEVEL").unwrap_or_else(|| "info".to_owned()),
+            log_level: match vars.get("LOG_LEVEL") {
+                None => "info".to_owned(),
+                Some(level) if tracing_subscriber::EnvFilter::try_new(&level).is_ok() => level,
+                Some(level) => {
+                    return Err(vars.invalid(
+                        "LOG_LEVEL",
+                        &level,
+                        "expected a filter such as info, warn or info,comptoir_server=debug",
+                    ));
+                }
+            },
             instance_id: vars.get("INSTANCE_ID").unwrap_or_else(default_instance_id),
             public_base_url,
             request_timeout: Duration::from_secs(vars.parse_in(
@@ -392,6 +402,8 @@ mod tests {
         assert_eq!(err.variable, "DATABASE_MAX_CONNECTIONS");
         let err = config(&[("RUN_WORKERS", "maybe")]).unwrap_err();
         assert_eq!(err.variable, "RUN_WORKERS");
+        let err = config(&[("LOG_LEVEL", "info,comptoir=loud")]).unwrap_err();
+        assert_eq!(err.variable, "LOG_LEVEL");
         let err = config(&[("CORS_ALLOWED_ORIGINS", "https://shop.example.fr,ftp://x")]).unwrap_err();
         assert_eq!(err.variable, "CORS_ALLOWED_ORIGINS");
         assert!(!err.to_string().contains('\n'));

@@ -31,9 +31,9 @@ pub fn init_logging_to<W>(format: LogFormat, level: &str, writer: W)
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
+    // The configuration has validated the directive already.
     let filter = EnvFilter::try_new(level)
-        .or_else(|_| EnvFilter::try_new("info"))
-        .unwrap_or_default()
+        .unwrap_or_else(|_| EnvFilter::new("info"))
         // Quieter defaults for chatty dependencies unless the directive names them.
         .add_directive("sqlx=warn".parse().unwrap_or_default())
         .add_directive("tower_http=warn".parse().unwrap_or_default());
