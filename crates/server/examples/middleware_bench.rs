@@ -20,6 +20,7 @@ async fn main() -> anyhow::Result<()> {
     let _logs = comptoir_server::telemetry::init_logging(config.log_format, &config.log_level);
     let db = comptoir_server::serve::open_database(&config).await?;
     let state = comptoir_server::serve::state(config, db);
+    comptoir_server::serve::spawn_metrics_upkeep(&state);
 
     let full_app = comptoir_server::app::build(state);
     let bare_app: Router = Router::new().route("/health/live", get(health::live));

@@ -160,9 +160,10 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         if self.status.is_server_error() {
+            let request_id = crate::telemetry::current_request_id();
             match &self.cause {
-                Some(cause) => tracing::error!(code = %self.code, error = ?cause, "request failed"),
-                None => tracing::error!(code = %self.code, "request failed"),
+                Some(cause) => tracing::error!(request_id, code = %self.code, error = ?cause, "request failed"),
+                None => tracing::error!(request_id, code = %self.code, "request failed"),
             }
         }
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();

@@ -90,6 +90,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         startup_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         "comptoir is listening"
     );
+    spawn_metrics_upkeep(&state);
     let grace = state.config.shutdown_grace;
     let router = crate::app::build(state);
     serve_until(listener, router, shutdown_rx, grace).await?;
@@ -148,6 +149,19 @@ pub fn spawn_workers(state: &AppState, shutdown: watch::Receiver<bool>) -> Vec<J
         tokio::spawn(outbox.run(shutdown.clone())),
         tokio::spawn(crate::platform::maintenance::run(state.db.clone(), shutdown)),
     ]
+}
+
+/// Histogram samples wait in buckets until drained; an instance nobody
+/// scrapes must not grow without end.
+pub fn spawn_metrics_upkeep(state: &AppState) {
+    let metrics = state.metrics.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            every.tick().await;
+            metrics.run_upkeep();
+        }
+    });
 }
 
 async fn join_workers(workers: Vec<JoinHandle<()>>, grace: Duration) {

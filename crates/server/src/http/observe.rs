@@ -2,14 +2,17 @@
 //! ids and security headers, enforces the request timeout, and writes the
 //! request's log line and metrics.
 
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use tracing::Instrument;
+use futures_util::FutureExt;
+use metrics::{Counter, Histogram};
 
 use super::{X_INSTANCE_ID, X_REQUEST_ID};
 use crate::config::Config;
@@ -22,6 +25,7 @@ pub struct Settings {
     instance_header: HeaderValue,
     hsts: Option<HeaderValue>,
     request_timeout: Duration,
+    metrics: Arc<RequestMetrics>,
 }
 
 impl Settings {
@@ -34,13 +38,21 @@ impl Settings {
                 .serves_tls()
                 .then(|| HeaderValue::from_static("max-age=63072000; includeSubDomains")),
             request_timeout: config.request_timeout,
+            metrics: Arc::default(),
         }
     }
 }
 
 /// The request's id, in the request's extensions for handlers that record it.
 #[derive(Debug, Clone)]
-pub struct RequestId(pub Arc<str>);
+pub struct RequestId(pub HeaderValue);
+
+impl RequestId {
+    pub fn as_str(&self) -> &str {
+        // Only printable ASCII ids are ever made or kept.
+        self.0.to_str().unwrap_or_default()
+    }
+}
 
 /// Filled in while the request is handled and read when it is logged: the
 /// authentication layer records the user here.
@@ -51,71 +63,159 @@ pub struct RequestContext {
 
 pub async fn observe(State(settings): State<Settings>, mut request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let request_id: Arc<str> = incoming_request_id(request.headers())
-        .map(Arc::from)
-        .unwrap_or_else(|| Arc::from(uuid::Uuid::now_v7().to_string()));
+    let request_id = incoming_request_id(request.headers()).unwrap_or_else(new_request_id);
     let method = request.method().clone();
-    let route: Arc<str> = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|path| Arc::from(path.as_str()))
-        .unwrap_or_else(|| Arc::from("unmatched"));
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let context = Arc::new(RequestContext::default());
     request.extensions_mut().insert(RequestId(request_id.clone()));
     request.extensions_mut().insert(context.clone());
+    let id = request_id.to_str().unwrap_or_default();
 
-    let span = tracing::info_span!("request", request_id = %request_id);
-    let mut response =
-        match tokio::time::timeout(settings.request_timeout, next.run(request).instrument(span.clone())).await {
-            Ok(response) => response,
-            Err(_) => span.in_scope(|| {
-                tracing::warn!(timeout_ms = settings.request_timeout.as_millis(), "request timed out");
-                AppError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "request.timeout",
-                    "The request took longer than this server allows.",
-                )
-                .into_response()
-            }),
-        };
+    // Panics are caught here rather than by a layer of their own: one layer
+    // less on every request, and the request id is at hand for the log.
+    let handler = AssertUnwindSafe(next.run(request)).catch_unwind();
+    let handled = tokio::time::timeout(
+        settings.request_timeout,
+        crate::telemetry::with_request_id(request_id.clone(), handler),
+    )
+    .await;
+    let response = match handled {
+        Ok(Ok(response)) => response,
+        Ok(Err(panic)) => super::panic_response(panic, id),
+        Err(_) => {
+            tracing::warn!(
+                request_id = id,
+                timeout_ms = settings.request_timeout.as_millis(),
+                "request timed out"
+            );
+            AppError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "request.timeout",
+                "The request took longer than this server allows.",
+            )
+            .into_response()
+        }
+    };
+    let mut response = super::problem_for_bare_error(response);
 
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        headers.insert(X_REQUEST_ID, value);
-    }
     headers.insert(X_INSTANCE_ID, settings.instance_header.clone());
     set_security_headers(headers, settings.hsts.as_ref());
+    headers.insert(X_REQUEST_ID, request_id.clone());
 
     let status = response.status().as_u16();
     let latency = started.elapsed();
-    let latency_ms = latency.as_secs_f64() * 1000.0;
+    let route_name = route.as_ref().map_or("unmatched", MatchedPath::as_str);
     tracing::info!(
-        request_id = %request_id,
-        method = %method,
-        route = %route,
+        request_id = id,
+        method = method.as_str(),
+        route = route_name,
         status,
-        latency_ms,
+        latency_ms = latency.as_secs_f64() * 1000.0,
         user_id = context.user_id.get().map(String::as_str),
-        instance_id = %settings.instance_id,
+        instance_id = &*settings.instance_id,
         "request"
     );
-    metrics::counter!(
-        "http_requests_total",
-        "method" => method.as_str().to_owned(),
-        "route" => route.to_string(),
-        "status" => status.to_string(),
-    )
-    .increment(1);
-    metrics::histogram!("http_request_duration_seconds", "route" => route.to_string()).record(latency.as_secs_f64());
+    settings
+        .metrics
+        .record(&method_label(&method), route_name, status, latency);
     response
+}
+
+/// Metric handles by label set. Looking a handle up in the global registry
+/// means building its key from owned label strings on every request; the
+/// set of routes, methods and statuses is small, so handles are kept here
+/// and found by borrowed keys.
+#[derive(Default)]
+struct RequestMetrics {
+    routes: RwLock<HashMap<String, Arc<RouteMetrics>>>,
+}
+
+struct RouteMetrics {
+    latency: Histogram,
+    answers: RwLock<HashMap<(Method, u16), Counter>>,
+}
+
+impl RequestMetrics {
+    fn record(&self, method: &Method, route: &str, status: u16, latency: Duration) {
+        let known = self.routes.read().ok().and_then(|routes| routes.get(route).cloned());
+        let handles = known.unwrap_or_else(|| {
+            let handles = Arc::new(RouteMetrics {
+                latency: metrics::histogram!("http_request_duration_seconds", "route" => route.to_owned()),
+                answers: RwLock::default(),
+            });
+            if let Ok(mut routes) = self.routes.write() {
+                routes.insert(route.to_owned(), handles.clone());
+            }
+            handles
+        });
+        handles.latency.record(latency.as_secs_f64());
+
+        let key = (method.clone(), status);
+        let known = handles
+            .answers
+            .read()
+            .ok()
+            .and_then(|answers| answers.get(&key).cloned());
+        let counter = known.unwrap_or_else(|| {
+            let counter = metrics::counter!(
+                "http_requests_total",
+                "method" => method.as_str().to_owned(),
+                "route" => route.to_owned(),
+                "status" => status.to_string(),
+            );
+            if let Ok(mut answers) = handles.answers.write() {
+                answers.insert(key, counter.clone());
+            }
+            counter
+        });
+        counter.increment(1);
+    }
+}
+
+/// Extension methods are counted together, so a client inventing methods
+/// cannot create metric series without end.
+fn method_label(method: &Method) -> Method {
+    const STANDARD: [Method; 9] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+        Method::CONNECT,
+        Method::TRACE,
+    ];
+    if STANDARD.contains(method) {
+        method.clone()
+    } else {
+        Method::from_bytes(b"OTHER").unwrap_or(Method::GET)
+    }
+}
+
+/// A UUID v7 from the thread's CSPRNG: no system call per request.
+fn new_request_id() -> HeaderValue {
+    let millis = u64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis(),
+    )
+    .unwrap_or(0);
+    let id = uuid::Builder::from_unix_timestamp_millis(millis, &rand::random()).into_uuid();
+    let mut buffer = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    let text = id.hyphenated().encode_lower(&mut buffer);
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("unknown"))
 }
 
 /// A client's or proxy's id is kept when it is short and printable, so one
 /// id follows a request across services; anything else is replaced.
-fn incoming_request_id(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(X_REQUEST_ID)?.to_str().ok()?;
-    let plausible = (1..=128).contains(&value.len()) && value.bytes().all(|b| b.is_ascii_graphic());
-    plausible.then_some(value)
+fn incoming_request_id(headers: &HeaderMap) -> Option<HeaderValue> {
+    let value = headers.get(X_REQUEST_ID)?;
+    let bytes = value.as_bytes();
+    let plausible = (1..=128).contains(&bytes.len()) && bytes.iter().all(u8::is_ascii_graphic);
+    plausible.then(|| value.clone())
 }
 
 fn set_security_headers(headers: &mut HeaderMap, hsts: Option<&HeaderValue>) {
@@ -141,10 +241,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn generated_request_ids_are_uuid_v7() {
+        let id = new_request_id();
+        let parsed = uuid::Uuid::parse_str(id.to_str().unwrap()).unwrap();
+        assert_eq!(parsed.get_version_num(), 7);
+        assert_ne!(new_request_id(), id);
+    }
+
+    #[test]
     fn a_printable_incoming_request_id_is_kept_and_others_are_replaced() {
         let mut headers = HeaderMap::new();
         headers.insert(X_REQUEST_ID, HeaderValue::from_static("edge-1234"));
-        assert_eq!(incoming_request_id(&headers), Some("edge-1234"));
+        assert_eq!(
+            incoming_request_id(&headers),
+            Some(HeaderValue::from_static("edge-1234"))
+        );
         headers.insert(X_REQUEST_ID, HeaderValue::from_static("has space"));
         assert_eq!(incoming_request_id(&headers), None);
         let long = "x".repeat(129);

@@ -1,5 +1,8 @@
 //! One log line per request and Prometheus metrics, as an operator reads them.
 
+use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+
 use crate::harness::{TestApp, log_lines_with};
 
 #[tokio::test]
@@ -28,6 +31,36 @@ async fn each_request_writes_one_json_log_line_with_its_facts() {
     assert!(line["latency_ms"].as_f64().is_some_and(|ms| ms >= 0.0));
     assert_eq!(line["instance_id"], app.state.config.instance_id.as_str());
     assert_eq!(line["level"], "INFO");
+}
+
+#[tokio::test]
+async fn what_a_handler_logs_carries_the_request_id_without_asking() {
+    let routes = OpenApiRouter::new().route(
+        "/test/chatty",
+        get(|| async {
+            tracing::warn!(sku = "VELO-1", "stock looks low");
+            "ok"
+        }),
+    );
+    let app = TestApp::builder().routes(routes).spawn().await;
+    let request_id = format!("chatty-{}", uuid::Uuid::now_v7().simple());
+    let response = app
+        .client
+        .get(app.url("/test/chatty"))
+        .header("x-request-id", &request_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let lines = log_lines_with(&request_id);
+    let warning = lines
+        .iter()
+        .find(|line| line["message"] == "stock looks low")
+        .unwrap_or_else(|| panic!("no warning logged with the request id: {lines:?}"));
+    assert_eq!(warning["level"], "WARN");
+    assert_eq!(warning["sku"], "VELO-1");
+    assert!(warning["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')));
+    assert!(warning["target"].is_string());
 }
 
 fn metric_value(text: &str, prefix: &str) -> Option<f64> {
