@@ -1,6 +1,7 @@
 //! Logs (JSON lines on stdout, or pretty for humans) and the Prometheus
 //! metrics registry.
 
+mod batch;
 mod json;
 
 use std::io::Write;
@@ -14,20 +15,14 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::config::LogFormat;
 
-/// Keeps the background log writer alive; logs written before it drops are flushed.
-pub type LogGuard = tracing_appender::non_blocking::WorkerGuard;
+/// Keeps the log flusher alive; lines written before it drops are flushed.
+pub type LogGuard = batch::BatchGuard;
 
-/// Installs the global logger writing to stdout from a background thread, so
-/// a request never waits on the terminal or the log collector's pipe.
-///
-/// Stdout is line-buffered: one system call per line, on the same cores as
-/// the requests. The writer thread flushes whenever its queue is empty, so a
-/// buffer in front of stdout batches lines under load without delaying any.
+/// Installs the global logger writing to stdout in batches from a thread of
+/// its own, so a request never waits on the terminal or the collector's pipe
+/// and pays no system call for its log line.
 pub fn init_logging(format: LogFormat, level: &str) -> LogGuard {
-    let stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout());
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .finish(stdout);
+    let (writer, guard) = batch::start(std::io::stdout());
     init_logging_to(format, level, writer);
     guard
 }
