@@ -101,11 +101,9 @@ impl Cache {
                 metrics::counter!("cache_hits_total", "namespace" => namespace).increment(1);
                 Some(value)
             }
-            Ok(None) => {
-                metrics::counter!("cache_misses_total", "namespace" => namespace).increment(1);
-                None
-            }
-            Err(_) => {
+            // A failed read was logged and counted by the backend; to the
+            // caller it is a miss.
+            Ok(None) | Err(_) => {
                 metrics::counter!("cache_misses_total", "namespace" => namespace).increment(1);
                 None
             }
