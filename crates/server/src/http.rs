@@ -14,7 +14,7 @@ use tower::util::option_layer;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-pub use self::observe::{RequestContext, RequestId};
+pub use self::observe::RequestContext;
 use crate::config::Config;
 use crate::error::problem_for_status;
 

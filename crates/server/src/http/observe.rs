@@ -43,22 +43,20 @@ impl Settings {
     }
 }
 
-/// The request's id, in the request's extensions for handlers that record it.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub HeaderValue);
-
-impl RequestId {
-    pub fn as_str(&self) -> &str {
-        // Only printable ASCII ids are ever made or kept.
-        self.0.to_str().unwrap_or_default()
-    }
+/// The request's facts, in its extensions: its id for whoever records it
+/// (audit entries), and a slot the authentication layer fills with the
+/// user, read when the request is logged.
+#[derive(Debug)]
+pub struct RequestContext {
+    request_id: HeaderValue,
+    pub user_id: OnceLock<String>,
 }
 
-/// Filled in while the request is handled and read when it is logged: the
-/// authentication layer records the user here.
-#[derive(Debug, Default)]
-pub struct RequestContext {
-    pub user_id: OnceLock<String>,
+impl RequestContext {
+    pub fn request_id(&self) -> &str {
+        // Only printable ASCII ids are ever made or kept.
+        self.request_id.to_str().unwrap_or_default()
+    }
 }
 
 pub async fn observe(State(settings): State<Settings>, mut request: Request, next: Next) -> Response {
@@ -66,8 +64,10 @@ pub async fn observe(State(settings): State<Settings>, mut request: Request, nex
     let request_id = incoming_request_id(request.headers()).unwrap_or_else(new_request_id);
     let method = request.method().clone();
     let route = request.extensions().get::<MatchedPath>().cloned();
-    let context = Arc::new(RequestContext::default());
-    request.extensions_mut().insert(RequestId(request_id.clone()));
+    let context = Arc::new(RequestContext {
+        request_id: request_id.clone(),
+        user_id: OnceLock::new(),
+    });
     request.extensions_mut().insert(context.clone());
     let id = request_id.to_str().unwrap_or_default();
 

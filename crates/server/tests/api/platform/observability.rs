@@ -63,6 +63,27 @@ async fn what_a_handler_logs_carries_the_request_id_without_asking() {
     assert!(warning["target"].is_string());
 }
 
+#[tokio::test]
+async fn a_handler_reads_the_same_request_id_the_client_gets() {
+    use std::sync::Arc;
+
+    use comptoir_server::http::RequestContext;
+
+    let routes =
+        OpenApiRouter::new().route(
+            "/test/whoami",
+            get(
+                |axum::Extension(context): axum::Extension<Arc<RequestContext>>| async move {
+                    context.request_id().to_owned()
+                },
+            ),
+        );
+    let app = TestApp::builder().routes(routes).spawn().await;
+    let response = app.get("/test/whoami").await;
+    let header = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(response.text().await.unwrap(), header);
+}
+
 fn metric_value(text: &str, prefix: &str) -> Option<f64> {
     text.lines()
         .find(|line| line.starts_with(prefix))
