@@ -10,13 +10,32 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::cache::Cache;
 use crate::config::Config;
 
-/// What every handler can reach; cheap to clone.
+/// What every handler can reach. Cloned for every request that a handler
+/// with `State` serves, so it is one `Arc`: one reference count to touch
+/// rather than one per member.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The members of [`AppState`], reached through `Deref`.
+pub struct Shared {
     pub db: PgPool,
     pub cache: Cache,
-    pub config: Arc<Config>,
+    pub config: Config,
     pub metrics: PrometheusHandle,
+}
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 /// The whole application: every route of `router.rs`, the docs pages and the

@@ -2,7 +2,6 @@
 //! shutdown, and the background workers.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -35,12 +34,12 @@ pub async fn open_database(config: &Config) -> anyhow::Result<PgPool> {
 }
 
 pub fn state(config: Config, db: PgPool) -> AppState {
-    AppState {
+    AppState::new(crate::app::Shared {
         cache: Cache::from_config(&config),
-        config: Arc::new(config),
+        config,
         db,
         metrics: crate::telemetry::metrics_handle(),
-    }
+    })
 }
 
 /// Says at start what a development setup leaves out, so nobody deploys it by accident.

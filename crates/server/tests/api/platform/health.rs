@@ -64,11 +64,15 @@ async fn ready_is_503_when_redis_is_configured_but_down() {
 async fn ready_is_503_when_the_database_does_not_answer() {
     let app = TestApp::builder().redis(RedisChoice::InProcess).spawn().await;
     // The same application, pointed at a port where no PostgreSQL listens.
-    let mut state = app.state.clone();
-    state.db = sqlx::postgres::PgPoolOptions::new()
-        .acquire_timeout(std::time::Duration::from_millis(500))
-        .connect_lazy(&format!("postgres://postgres@127.0.0.1:{}/nothing", free_port()))
-        .unwrap();
+    let state = app::AppState::new(app::Shared {
+        db: sqlx::postgres::PgPoolOptions::new()
+            .acquire_timeout(std::time::Duration::from_millis(500))
+            .connect_lazy(&format!("postgres://postgres@127.0.0.1:{}/nothing", free_port()))
+            .unwrap(),
+        cache: app.state.cache.clone(),
+        config: app.state.config.clone(),
+        metrics: app.state.metrics.clone(),
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let router = app::build(state);
