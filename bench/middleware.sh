@@ -7,18 +7,19 @@
 # This machine's throughput drifts by 15 % from one second to the next, so
 # the two variants are measured in alternating rounds (ROUNDS, default 5)
 # that add up to DURATION each, and the server and wrk run on separate
-# cores when there are two.
+# cores when there are two (PIN=0 lets them share both cores, as a plain
+# `wrk` run on one machine would; the ratio then includes wrk's own work).
 source "$(dirname "$0")/common.sh"
 duration=${DURATION:-10}
 rounds=${ROUNDS:-5}
 need wrk wrk
 
-cargo build --release --quiet -p comptoir-server --example middleware_bench
+cargo build --release --quiet -p comptoir-server --bin comptoir --example middleware_bench
 target/release/comptoir migrate >/dev/null
 full=127.0.0.1:$(free_port)
 bare=127.0.0.1:$(free_port)
 server_cpus="" client_cpus=""
-if [ "$(nproc)" -ge 2 ]; then server_cpus="taskset -c 1"; client_cpus="taskset -c 0"; fi
+if [ "$(nproc)" -ge 2 ] && [ "${PIN:-1}" = 1 ]; then server_cpus="taskset -c 1"; client_cpus="taskset -c 0"; fi
 
 # The full stack writes its JSON request log as in production; to a file,
 # as a log collector would read it.

@@ -1,5 +1,6 @@
 //! The middleware every route goes through, and the order they run in.
 
+mod compress;
 mod observe;
 
 use std::time::Duration;
@@ -7,11 +8,9 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use tower::ServiceBuilder;
 use tower::util::option_layer;
-use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use self::observe::RequestContext;
@@ -32,12 +31,9 @@ pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key
 /// on every request, which cost a fifth of the throughput of a small answer.
 pub fn apply(router: Router, config: &Config) -> Router {
     let stack = ServiceBuilder::new()
-        .layer(middleware::from_fn_with_state(
-            observe::Settings::from_config(config),
-            observe::observe,
-        ))
+        .layer(observe::ObserveLayer::from_config(config))
         .layer(option_layer(cors_layer(&config.cors_allowed_origins)))
-        .layer(CompressionLayer::new())
+        .layer(compress::CompressLayer)
         // Every extractor reads the body through `Bytes`, which enforces
         // this limit on declared and streamed bodies alike (413). A
         // `RequestBodyLimitLayer` on top would only wrap every body again.

@@ -99,10 +99,20 @@ fn flush_loop<W: Write>(shared: &Shared, mut output: W) {
 
 impl Write for BatchWriter {
     fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
-        let mut state = self.shared.lock();
+        self.shared.append(line);
+        Ok(line.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Shared {
+    fn append(&self, line: &[u8]) {
+        let mut state = self.lock();
         while state.pending.len() >= BLOCK_AT_BYTES && !state.stopping {
             state = self
-                .shared
                 .flushed
                 .wait(state)
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -110,8 +120,18 @@ impl Write for BatchWriter {
         let was_below = state.pending.len() < FLUSH_AT_BYTES;
         state.pending.extend_from_slice(line);
         if was_below && state.pending.len() >= FLUSH_AT_BYTES {
-            self.shared.flush_needed.notify_one();
+            self.flush_needed.notify_one();
         }
+    }
+}
+
+/// What the formatter writes one event through: a borrow, so an event
+/// costs no reference count.
+pub struct LineWriter<'w>(&'w Shared);
+
+impl Write for LineWriter<'_> {
+    fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
+        self.0.append(line);
         Ok(line.len())
     }
 
@@ -121,10 +141,10 @@ impl Write for BatchWriter {
 }
 
 impl<'w> MakeWriter<'w> for BatchWriter {
-    type Writer = Self;
+    type Writer = LineWriter<'w>;
 
     fn make_writer(&'w self) -> Self::Writer {
-        self.clone()
+        LineWriter(&self.shared)
     }
 }
 

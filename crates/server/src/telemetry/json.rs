@@ -7,7 +7,7 @@
 //! request: tracing-subscriber's JSON formatter builds serde maps for every
 //! event and cost a tenth of the throughput of a small answer.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
@@ -28,7 +28,9 @@ where
         let metadata = event.metadata();
         writer.write_str("{\"timestamp\":\"")?;
         write_timestamp(&mut writer, time::OffsetDateTime::now_utc())?;
-        write!(writer, "\",\"level\":\"{}\"", metadata.level())?;
+        writer.write_str("\",\"level\":\"")?;
+        writer.write_str(metadata.level().as_str())?;
+        writer.write_char('"')?;
 
         let mut fields = Fields {
             writer: &mut writer,
@@ -74,9 +76,16 @@ impl Fields<'_, '_> {
         if field.name() == "request_id" {
             self.has_request_id = true;
         }
-        self.writer.write_char(',')?;
-        write_json_str(self.writer, field.name())?;
-        self.writer.write_char(':')
+        let name = field.name();
+        if name.bytes().all(|byte| byte > 0x1f && byte != b'"' && byte != b'\\') {
+            self.writer.write_str(",\"")?;
+            self.writer.write_str(name)?;
+            self.writer.write_str("\":")
+        } else {
+            self.writer.write_char(',')?;
+            write_json_str(self.writer, name)?;
+            self.writer.write_char(':')
+        }
     }
 
     fn put(&mut self, write: impl FnOnce(&mut Self) -> fmt::Result) {
@@ -143,36 +152,89 @@ impl Visit for Fields<'_, '_> {
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
         self.put(|f| {
             f.key(field)?;
-            write_json_str(f.writer, &value.to_string())
+            f.writer.write_char('"')?;
+            write!(Escaping(&mut *f.writer), "{value}")?;
+            f.writer.write_char('"')
         });
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        // Messages arrive here: escaped as they are formatted, with no
+        // intermediate string.
         self.put(|f| {
             f.key(field)?;
-            write_json_str(f.writer, &format!("{value:?}"))
+            f.writer.write_char('"')?;
+            write!(Escaping(&mut *f.writer), "{value:?}")?;
+            f.writer.write_char('"')
         });
     }
 }
 
+/// The request line, as [`JsonLines`] would write the event
+/// `info!(target: "comptoir::request", request_id, method, ..., "request")`.
+pub fn write_request_line(out: &mut String, line: &super::RequestLine<'_>) -> fmt::Result {
+    out.push_str("{\"timestamp\":\"");
+    write_timestamp(out, time::OffsetDateTime::now_utc())?;
+    out.push_str("\",\"level\":\"INFO\",\"message\":\"request\",\"request_id\":");
+    write_json_str(out, line.request_id)?;
+    out.push_str(",\"method\":");
+    write_json_str(out, line.method)?;
+    out.push_str(",\"route\":");
+    write_json_str(out, line.route)?;
+    write!(out, ",\"status\":{},\"latency_ms\":", line.status)?;
+    // Milliseconds with three decimals, from integer microseconds.
+    let micros = line.latency.as_micros();
+    write!(out, "{}.", micros / 1000)?;
+    let mut fraction = *b"000";
+    put_digits(&mut fraction, u32::try_from(micros % 1000).unwrap_or(0));
+    out.push_str(std::str::from_utf8(&fraction).unwrap_or("000"));
+    if let Some(user_id) = line.user_id {
+        out.push_str(",\"user_id\":");
+        write_json_str(out, user_id)?;
+    }
+    out.push_str(",\"instance_id\":");
+    write_json_str(out, line.instance_id)?;
+    out.push_str(",\"target\":");
+    write_json_str(out, super::REQUEST_TARGET)?;
+    out.push_str("}\n");
+    Ok(())
+}
+
 /// RFC 3339 in UTC with microseconds: `2026-11-23T09:38:10.826829Z`.
+/// Digits are placed by hand: `write!` with seven padded fields cost as
+/// much as the rest of the line.
 fn write_timestamp(writer: &mut impl fmt::Write, now: time::OffsetDateTime) -> fmt::Result {
-    write!(
-        writer,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second(),
-        now.microsecond()
-    )
+    let mut text = *b"0000-00-00T00:00:00.000000Z";
+    let year = u32::try_from(now.year()).unwrap_or(0).min(9999);
+    put_digits(&mut text[0..4], year);
+    put_digits(&mut text[5..7], u32::from(u8::from(now.month())));
+    put_digits(&mut text[8..10], u32::from(now.day()));
+    put_digits(&mut text[11..13], u32::from(now.hour()));
+    put_digits(&mut text[14..16], u32::from(now.minute()));
+    put_digits(&mut text[17..19], u32::from(now.second()));
+    put_digits(&mut text[20..26], now.microsecond());
+    // Only ASCII digits were written over an ASCII template.
+    writer.write_str(std::str::from_utf8(&text).unwrap_or("1970-01-01T00:00:00.000000Z"))
+}
+
+/// Writes `value` in decimal into `slot`, right-aligned, zero-padded.
+fn put_digits(slot: &mut [u8], mut value: u32) {
+    for digit in slot.iter_mut().rev() {
+        *digit = b'0' + u8::try_from(value % 10).unwrap_or(0);
+        value /= 10;
+    }
 }
 
 /// Writes `value` as a JSON string, escaping what JSON requires.
 pub fn write_json_str(writer: &mut impl fmt::Write, value: &str) -> fmt::Result {
     writer.write_char('"')?;
+    write_escaped(writer, value)?;
+    writer.write_char('"')
+}
+
+/// Writes the inside of a JSON string: runs of plain text as they are,
+/// quotes, backslashes and control characters escaped.
+fn write_escaped(writer: &mut impl fmt::Write, value: &str) -> fmt::Result {
     let mut start = 0;
     for (index, byte) in value.bytes().enumerate() {
         let escape = match byte {
@@ -192,8 +254,16 @@ pub fn write_json_str(writer: &mut impl fmt::Write, value: &str) -> fmt::Result 
         }
         start = index + 1;
     }
-    writer.write_str(&value[start..])?;
-    writer.write_char('"')
+    writer.write_str(&value[start..])
+}
+
+/// A writer that escapes what is formatted into it for a JSON string.
+struct Escaping<'w, W: fmt::Write>(&'w mut W);
+
+impl<W: fmt::Write> fmt::Write for Escaping<'_, W> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        write_escaped(self.0, text)
+    }
 }
 
 #[cfg(test)]
@@ -207,6 +277,49 @@ mod tests {
         assert_eq!(out, r#""a\"b\\c\nd\u0001é""#);
         let parsed: String = serde_json::from_str(&out).unwrap();
         assert_eq!(parsed, "a\"b\\c\nd\u{1}é");
+
+        // Formatted values are escaped the same way, piece by piece.
+        let mut formatted = String::new();
+        let (quoted, tabbed) = ("q\"", "t\tz");
+        write!(Escaping(&mut formatted), "{quoted:?} {tabbed}").unwrap();
+        assert_eq!(formatted, r#"\"q\\\"\" t\tz"#);
+    }
+
+    #[test]
+    fn request_lines_are_json_objects_with_every_fact() {
+        let mut out = String::new();
+        let line = crate::telemetry::RequestLine {
+            request_id: "id-\"1\"",
+            method: "GET",
+            route: "/api/v1/products/{id}",
+            status: 404,
+            latency: std::time::Duration::from_micros(12_345_678),
+            user_id: Some("u-1"),
+            instance_id: "web-2",
+        };
+        write_request_line(&mut out, &line).unwrap();
+        assert!(out.ends_with('\n') && out.lines().count() == 1, "{out}");
+        let parsed: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(parsed["level"], "INFO");
+        assert_eq!(parsed["message"], "request");
+        assert_eq!(parsed["request_id"], "id-\"1\"");
+        assert_eq!(parsed["route"], "/api/v1/products/{id}");
+        assert_eq!(parsed["status"], 404);
+        assert_eq!(parsed["latency_ms"], 12_345.678);
+        assert_eq!(parsed["user_id"], "u-1");
+        assert_eq!(parsed["instance_id"], "web-2");
+        assert_eq!(parsed["target"], "comptoir::request");
+
+        out.clear();
+        let quick = crate::telemetry::RequestLine {
+            latency: std::time::Duration::from_micros(7),
+            user_id: None,
+            ..line
+        };
+        write_request_line(&mut out, &quick).unwrap();
+        let parsed: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(parsed["latency_ms"], 0.007);
+        assert!(parsed.get("user_id").is_none());
     }
 
     #[test]

@@ -277,6 +277,7 @@ async fn cors_answers_only_the_allowed_origins() {
 #[tokio::test]
 async fn large_answers_are_compressed_when_the_client_accepts_it() {
     let app = app().await;
+    let plain_length = app.get("/api/v1/openapi.json").await.bytes().await.unwrap().len();
     for encoding in ["gzip", "br"] {
         let response = app
             .client
@@ -287,7 +288,25 @@ async fn large_answers_are_compressed_when_the_client_accepts_it() {
             .unwrap();
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["content-encoding"], encoding);
+        assert_eq!(response.headers()["vary"], "accept-encoding");
+        let compressed_length = response.bytes().await.unwrap().len();
+        assert!(
+            compressed_length * 2 < plain_length,
+            "{encoding}: {compressed_length} of {plain_length}"
+        );
     }
+    // Uncompressed for a client that does not ask, but marked as varying,
+    // so that a shared cache never hands it a compressed copy or the reverse.
     let plain = app.get("/api/v1/openapi.json").await;
     assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.headers()["vary"], "accept-encoding");
+    // Tiny answers are never worth compressing, nor marked.
+    let tiny = app
+        .client
+        .get(app.url("/health/live"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert!(tiny.headers().get("content-encoding").is_none());
 }
