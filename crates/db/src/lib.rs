@@ -5,6 +5,7 @@
 //! and its idempotency record commit together or not at all).
 
 pub mod error;
+pub mod identity;
 pub mod platform;
 pub mod pool;
 

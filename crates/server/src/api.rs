@@ -1,3 +1,4 @@
 //! HTTP handlers, one module per context and one file per action.
 
+pub mod identity;
 pub mod platform;

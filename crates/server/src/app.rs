@@ -22,6 +22,7 @@ pub struct Shared {
     pub cache: Cache,
     pub config: Config,
     pub metrics: PrometheusHandle,
+    pub auth: crate::auth::Auth,
 }
 
 impl AppState {

@@ -136,6 +136,25 @@ impl Cache {
         }
     }
 
+    /// Adds `add` to a counter shared by every instance, which expires
+    /// `window` after its first hit: the count and the time left. `None`
+    /// when the cache is in-process or Redis does not answer; callers
+    /// (rate limits) then count in their own process.
+    pub async fn shared_count(&self, key: &str, add: u64, window: Duration) -> Option<(u64, Duration)> {
+        match &*self.backend {
+            Backend::Memory(_) => None,
+            Backend::Redis(cache) => cache.count(key, add, window).await.ok(),
+        }
+    }
+
+    /// Forgets a shared counter; false when it could not be reached.
+    pub async fn shared_reset(&self, key: &str) -> bool {
+        match &*self.backend {
+            Backend::Memory(_) => false,
+            Backend::Redis(cache) => cache.reset_count(key).await.is_ok(),
+        }
+    }
+
     /// For the readiness probe: does the backend answer now?
     pub async fn ping(&self) -> Result<(), CacheError> {
         match &*self.backend {

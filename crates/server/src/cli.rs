@@ -33,6 +33,24 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Manage accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create an administrator, or give an existing account the admin role
+    /// (its password is then left as it is). Safe to run again.
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Or COMPTOIR_ADMIN_PASSWORD, which other users of the machine cannot read in the process list.
+        #[arg(long, env = "COMPTOIR_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -85,6 +103,24 @@ pub fn main() -> ExitCode {
                 crate::seed::demo(&db).await
             }
             Command::Openapi => Ok(()),
+            Command::Admin {
+                command: AdminCommand::Create { email, password },
+            } => {
+                let db = crate::serve::open_database(&config).await?;
+                let state = crate::serve::state(config, db);
+                let (account, created) = crate::api::identity::users::create_admin(&state, &email, &password).await?;
+                println!(
+                    "{} administrator {} ({})",
+                    if created {
+                        "created"
+                    } else {
+                        "already an account; ensured"
+                    },
+                    account.email,
+                    account.id
+                );
+                Ok(())
+            }
         }
     });
     match result {

@@ -52,6 +52,17 @@ pub struct Config {
     /// True when no `JWT_SECRET` was given and a random one was made at start.
     pub jwt_secret_generated: bool,
     /// Whether `serve` also runs the background workers in its process.
+    /// The `kid` of tokens signed with `jwt_secret`, so keys can be rotated.
+    pub jwt_key_id: String,
+    pub refresh_token_lifetime: Duration,
+    /// Proxies whose `X-Forwarded-For` is believed (addresses or CIDR blocks).
+    pub trusted_proxies: Vec<IpBlock>,
+    /// Failed logins allowed per account, and per client address, in `login_window`.
+    pub login_max_failures: u32,
+    pub login_ip_max_failures: u32,
+    pub login_window: Duration,
+    /// Password hashes computed at once; each holds 19 MiB.
+    pub password_hash_concurrency: usize,
     pub run_workers: bool,
     pub outbox_poll_interval: Duration,
 }
@@ -223,6 +234,62 @@ impl Config {
             cors_allowed_origins,
             jwt_secret,
             jwt_secret_generated,
+            jwt_key_id: match vars.get("JWT_KEY_ID") {
+                None => "k1".to_owned(),
+                Some(kid)
+                    if (1..=32).contains(&kid.len())
+                        && kid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+                {
+                    kid
+                }
+                Some(kid) => return Err(vars.invalid("JWT_KEY_ID", &kid, "expected 1 to 32 letters, digits, - or _")),
+            },
+            refresh_token_lifetime: Duration::from_secs(
+                86_400 * vars.parse_in::<u64>("REFRESH_TOKEN_DAYS", "30", 1..=365, "expected days from 1 to 365")?,
+            ),
+            trusted_proxies: match vars.get("TRUSTED_PROXIES") {
+                None => Vec::new(),
+                Some(list) => list
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|item| !item.is_empty())
+                    .map(|item| {
+                        item.parse::<IpBlock>().map_err(|()| {
+                            vars.invalid(
+                                "TRUSTED_PROXIES",
+                                item,
+                                "expected IP addresses or CIDR blocks, comma-separated",
+                            )
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+            },
+            login_max_failures: vars.parse_in(
+                "LOGIN_MAX_FAILURES",
+                "10",
+                1..=10_000,
+                "expected a count from 1 to 10000",
+            )?,
+            login_ip_max_failures: vars.parse_in(
+                "LOGIN_IP_MAX_FAILURES",
+                "100",
+                1..=1_000_000,
+                "expected a count from 1 to 1000000",
+            )?,
+            login_window: Duration::from_secs(
+                60 * vars.parse_in::<u64>(
+                    "LOGIN_WINDOW_MINUTES",
+                    "15",
+                    1..=1440,
+                    "expected minutes from 1 to 1440",
+                )?,
+            ),
+            password_hash_concurrency: vars.parse_in(
+                "PASSWORD_HASH_CONCURRENCY",
+                &std::thread::available_parallelism().map_or(2, usize::from).to_string(),
+                1..=256,
+                "expected a count from 1 to 256",
+            )?,
             run_workers: vars.parse_bool("RUN_WORKERS", true)?,
             outbox_poll_interval: Duration::from_millis(vars.parse_in(
                 "OUTBOX_POLL_INTERVAL_MS",
@@ -311,6 +378,48 @@ impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
             Some("false" | "0" | "no" | "off") => Ok(false),
             Some(other) => Err(self.invalid(name, other, "expected true or false")),
         }
+    }
+}
+
+/// An address block: one address, or a CIDR block such as `10.0.0.0/8`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpBlock {
+    network: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl IpBlock {
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        match (self.network, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl std::str::FromStr for IpBlock {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, ()> {
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address, Some(prefix)),
+            None => (text, None),
+        };
+        let network: std::net::IpAddr = address.parse().map_err(|_| ())?;
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(prefix) => prefix.parse::<u8>().ok().filter(|p| *p <= max).ok_or(())?,
+        };
+        Ok(Self { network, prefix })
     }
 }
 

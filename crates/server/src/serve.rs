@@ -34,8 +34,10 @@ pub async fn open_database(config: &Config) -> anyhow::Result<PgPool> {
 }
 
 pub fn state(config: Config, db: PgPool) -> AppState {
+    let cache = Cache::from_config(&config);
     AppState::new(crate::app::Shared {
-        cache: Cache::from_config(&config),
+        auth: crate::auth::Auth::new(&config, cache.clone()),
+        cache,
         config,
         db,
         metrics: crate::telemetry::metrics_handle(),

@@ -29,6 +29,16 @@ local generation = redis.call('GET', KEYS[1]) or '0'
 return redis.call('DEL', ARGV[1] .. generation .. ':' .. ARGV[2])
 ";
 
+const COUNT: &str = r"
+local count = redis.call('INCRBY', KEYS[1], ARGV[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  ttl = tonumber(ARGV[2])
+end
+return {count, ttl}
+";
+
 pub struct RedisCache {
     client: Option<redis::Client>,
     connection: RwLock<Option<ConnectionManager>>,
@@ -38,6 +48,7 @@ pub struct RedisCache {
     get: redis::Script,
     set: redis::Script,
     delete: redis::Script,
+    count: redis::Script,
     /// Milliseconds since `epoch` before which Redis is not tried again.
     bypass_until_ms: AtomicU64,
     healthy: AtomicBool,
@@ -62,6 +73,7 @@ impl RedisCache {
             get: redis::Script::new(GET),
             set: redis::Script::new(SET),
             delete: redis::Script::new(DELETE),
+            count: redis::Script::new(COUNT),
             bypass_until_ms: AtomicU64::new(0),
             healthy: AtomicBool::new(true),
             epoch: Instant::now(),
@@ -211,6 +223,33 @@ impl RedisCache {
         let generation_key = self.generation_key(namespace);
         self.run::<i64>("invalidate", async |mut conn| {
             redis::cmd("INCR").arg(&generation_key).query_async(&mut conn).await
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Adds `add` to the counter `key`, which expires `window` after its
+    /// first hit; returns the count and the time left in the window.
+    pub async fn count(&self, key: &str, add: u64, window: Duration) -> Result<(u64, Duration), CacheError> {
+        let key = format!("{}counter:{key}", self.prefix);
+        let window_ms = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
+        let (count, ttl_ms): (u64, i64) = self
+            .run("count", async |mut conn| {
+                self.count
+                    .key(&key)
+                    .arg(add)
+                    .arg(window_ms)
+                    .invoke_async(&mut conn)
+                    .await
+            })
+            .await?;
+        Ok((count, Duration::from_millis(u64::try_from(ttl_ms).unwrap_or(0))))
+    }
+
+    pub async fn reset_count(&self, key: &str) -> Result<(), CacheError> {
+        let key = format!("{}counter:{key}", self.prefix);
+        self.run::<i64>("reset_count", async |mut conn| {
+            redis::cmd("DEL").arg(&key).query_async(&mut conn).await
         })
         .await
         .map(|_| ())

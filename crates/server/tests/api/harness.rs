@@ -30,6 +30,8 @@ pub struct TestDatabase {
     pub name: String,
     pub url: String,
     pub pool: PgPool,
+    /// Whether dropping this handle drops the database.
+    owned: bool,
 }
 
 /// Both locks are session-level advisory locks on the server's `postgres`
@@ -58,7 +60,23 @@ impl TestDatabase {
             .connect(&url)
             .await
             .unwrap();
-        Self { name, url, pool }
+        Self {
+            name,
+            url,
+            pool,
+            owned: true,
+        }
+    }
+
+    /// Another handle on the same database, for a second instance of the
+    /// application; the first handle still owns it.
+    pub fn share(&self) -> Self {
+        Self {
+            name: self.name.clone(),
+            url: self.url.clone(),
+            pool: self.pool.clone(),
+            owned: false,
+        }
     }
 
     /// An empty database (not from the template), for start-up tests.
@@ -70,7 +88,9 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        drop_database_blocking(self.name.clone());
+        if self.owned {
+            drop_database_blocking(self.name.clone());
+        }
     }
 }
 
@@ -276,6 +296,12 @@ impl TestAppBuilder {
 
     pub fn redis(mut self, redis: RedisChoice) -> Self {
         self.redis = redis;
+        self
+    }
+
+    /// Runs over an existing database (another instance of one shop).
+    pub fn database(mut self, database: TestDatabase) -> Self {
+        self.database = Some(database);
         self
     }
 

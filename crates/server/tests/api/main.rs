@@ -5,4 +5,5 @@
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "test fixtures fail loudly")]
 
 mod harness;
+mod identity;
 mod platform;

@@ -69,6 +69,7 @@ async fn ready_is_503_when_the_database_does_not_answer() {
             .acquire_timeout(std::time::Duration::from_millis(500))
             .connect_lazy(&format!("postgres://postgres@127.0.0.1:{}/nothing", free_port()))
             .unwrap(),
+        auth: comptoir_server::auth::Auth::new(&app.state.config, app.state.cache.clone()),
         cache: app.state.cache.clone(),
         config: app.state.config.clone(),
         metrics: app.state.metrics.clone(),

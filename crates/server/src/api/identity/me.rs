@@ -1,0 +1,264 @@
+//! The signed-in user's own account: profile, password and sessions.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::http::StatusCode;
+use comptoir_db::identity as db;
+use comptoir_db::platform::audit::Actor;
+use comptoir_domain::identity::NewPassword;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::auth::reject_empty;
+use super::{Account, SecurityEvent, State, parse_name, record};
+use crate::auth::password::Verified;
+use crate::auth::{Caller, ClientInfo};
+use crate::error::{AppError, FieldError};
+use crate::extract::{Json, Path};
+use crate::http::RequestContext;
+
+/// The signed-in user's account.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "identity",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Account),
+        (status = 401, description = "Not signed in.", body = crate::error::Problem),
+        (status = 403, description = "An API key has no account.", body = crate::error::Problem),
+    ),
+)]
+pub async fn get_me(axum::extract::State(state): State, Caller(caller): Caller) -> Result<Json<Account>, AppError> {
+    let user = caller.user()?;
+    let mut conn = state.db.acquire().await.map_err(AppError::unavailable)?;
+    Ok(Json(Account::load(&mut conn, user.id).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMeRequest {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+}
+
+/// Changes the signed-in user's names. The email is changed elsewhere
+/// (it needs verifying).
+#[utoipa::path(
+    patch,
+    path = "/api/v1/me",
+    tag = "identity",
+    security(("bearer" = [])),
+    request_body = UpdateMeRequest,
+    responses(
+        (status = 200, body = Account),
+        (status = 401, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem),
+    ),
+)]
+pub async fn update_me(
+    axum::extract::State(state): State,
+    Caller(caller): Caller,
+    Json(request): Json<UpdateMeRequest>,
+) -> Result<Json<Account>, AppError> {
+    let user = caller.user()?;
+    let mut errors = Vec::new();
+    let first_name = request
+        .first_name
+        .as_deref()
+        .and_then(|n| parse_name(n, "first_name", &mut errors));
+    let last_name = request
+        .last_name
+        .as_deref()
+        .and_then(|n| parse_name(n, "last_name", &mut errors));
+    reject_empty(errors)?;
+    let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
+    db::update_profile(&mut tx, user.id, first_name.as_deref(), last_name.as_deref(), None).await?;
+    let account = Account::load(&mut tx, user.id).await?;
+    tx.commit().await.map_err(AppError::unavailable)?;
+    Ok(Json(account))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Changes the password. Every other session is signed out; this one
+/// stays open.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/password",
+    tag = "identity",
+    security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Changed; other sessions are revoked."),
+        (status = 401, body = crate::error::Problem),
+        (status = 422, description = "`current_password` wrong, or the new one too weak.", body = crate::error::Problem),
+        (status = 429, description = "`auth.too_many_attempts`.", body = crate::error::Problem),
+    ),
+)]
+pub async fn change_password(
+    axum::extract::State(state): State,
+    Caller(caller): Caller,
+    context: Option<Extension<Arc<RequestContext>>>,
+    client: ClientInfo,
+    Json(request): Json<ChangePasswordRequest>,
+) -> Result<StatusCode, AppError> {
+    let caller = caller.user()?;
+    let mut conn = state.db.acquire().await.map_err(AppError::unavailable)?;
+    let user = db::get_user(&mut conn, caller.id).await?;
+    let credentials = db::credentials_by_id(&mut conn, caller.id).await?;
+    drop(conn);
+    // Guessing the current password through this route counts as failed
+    // sign-ins of the account.
+    let limits = &state.auth.limits;
+    limits
+        .check(&user.email, client.ip.as_deref())
+        .await
+        .map_err(|blocked| {
+            AppError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "auth.too_many_attempts",
+                "Too many wrong passwords; wait.",
+            )
+            .with_header(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(blocked.retry_after.as_secs().max(1)),
+            )
+        })?;
+    if state
+        .auth
+        .hasher
+        .verify(&request.current_password, Some(&credentials.password_hash))
+        .await?
+        == Verified::No
+    {
+        limits.failed(&user.email, client.ip.as_deref()).await;
+        return Err(AppError::validation(vec![FieldError::new(
+            "current_password",
+            "auth.wrong_password",
+            "the current password is wrong",
+        )]));
+    }
+    let context_words = [user.email.as_str(), user.first_name.as_str(), user.last_name.as_str()];
+    let password = NewPassword::parse(&request.new_password, &context_words)
+        .map_err(|e| AppError::validation(vec![FieldError::new("new_password", e.code, e.message)]))?;
+    let hash = state.auth.hasher.hash(password.expose()).await?;
+    let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
+    db::set_password_hash(&mut tx, caller.id, &hash).await?;
+    let revoked = db::revoke_other_sessions(&mut tx, caller.id, Some(caller.session_id)).await?;
+    record(
+        &mut tx,
+        context.as_deref(),
+        &client,
+        SecurityEvent {
+            actor: Actor::User(caller.id),
+            action: "auth.password_changed",
+            subject: Some(caller.id),
+            details: json!({"sessions_revoked": revoked}),
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(AppError::unavailable)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An open session: a device or browser signed in to the account.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SessionView {
+    pub id: Uuid,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_used_at: OffsetDateTime,
+    /// The session of the token this request was made with.
+    pub current: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SessionList {
+    pub items: Vec<SessionView>,
+}
+
+/// The signed-in user's open sessions, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/sessions",
+    tag = "identity",
+    security(("bearer" = [])),
+    responses((status = 200, body = SessionList), (status = 401, body = crate::error::Problem)),
+)]
+pub async fn list_sessions(
+    axum::extract::State(state): State,
+    Caller(caller): Caller,
+) -> Result<Json<SessionList>, AppError> {
+    let user = caller.user()?;
+    let mut conn = state.db.acquire().await.map_err(AppError::unavailable)?;
+    let items = db::open_sessions(&mut conn, user.id)
+        .await?
+        .into_iter()
+        .map(|s| SessionView {
+            current: s.id == user.session_id,
+            id: s.id,
+            user_agent: s.user_agent,
+            ip: s.ip,
+            created_at: s.created_at,
+            last_used_at: s.last_used_at,
+        })
+        .collect();
+    Ok(Json(SessionList { items }))
+}
+
+/// Signs one of the user's sessions out. Its refresh token stops working at
+/// once; its access token expires within 15 minutes.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/me/sessions/{id}",
+    tag = "identity",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The session id.")),
+    responses(
+        (status = 204, description = "Revoked."),
+        (status = 401, body = crate::error::Problem),
+        (status = 404, description = "No such open session of yours.", body = crate::error::Problem),
+    ),
+)]
+pub async fn delete_session(
+    axum::extract::State(state): State,
+    Caller(caller): Caller,
+    context: Option<Extension<Arc<RequestContext>>>,
+    client: ClientInfo,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, AppError> {
+    let user = caller.user()?;
+    let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
+    if !db::revoke_session(&mut tx, user.id, id).await? {
+        return Err(AppError::not_found(
+            "session.not_found",
+            "You have no open session with this id.",
+        ));
+    }
+    record(
+        &mut tx,
+        context.as_deref(),
+        &client,
+        SecurityEvent {
+            actor: Actor::User(user.id),
+            action: "auth.session_revoked",
+            subject: Some(user.id),
+            details: json!({"session_id": id}),
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(AppError::unavailable)?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,251 @@
+//! Who is calling and what they may do: passwords, tokens, API keys, the
+//! sign-in limits, and the extractors every route declares its access with.
+//!
+//! Authorization is declared by what a handler extracts: [`Caller`] for any
+//! signed-in user or API key (then `require_*` for roles and scopes),
+//! [`MaybeCaller`] for the few public routes that read the caller when
+//! there is one. A route that extracts neither is public, and the
+//! authorization matrix test (`tests/api/identity/matrix.rs`) fails for any
+//! route it does not list, so a route cannot be added without deciding.
+
+pub mod limits;
+pub mod password;
+pub mod tokens;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
+use comptoir_db::platform::audit::Actor;
+use comptoir_domain::identity::{ApiScope, Grant, Role, Scope};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::config::{Config, IpBlock};
+use crate::error::AppError;
+use crate::http::RequestContext;
+
+/// The identity machinery, built once at start.
+pub struct Auth {
+    pub hasher: password::Hasher,
+    pub tokens: tokens::TokenKeys,
+    pub limits: limits::LoginLimits,
+    trusted_proxies: Vec<IpBlock>,
+}
+
+impl Auth {
+    pub fn new(config: &Config, cache: crate::cache::Cache) -> Self {
+        Self {
+            hasher: password::Hasher::new(config.password_hash_concurrency),
+            tokens: tokens::TokenKeys::from_config(config),
+            limits: limits::LoginLimits::new(cache, config),
+            trusted_proxies: config.trusted_proxies.clone(),
+        }
+    }
+
+    /// The client's address: the peer's, or, when the peer is a trusted
+    /// proxy, the last address in `X-Forwarded-For` that is not one of ours.
+    pub fn client_ip(&self, parts: &Parts) -> Option<IpAddr> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip())?;
+        if !self.is_trusted(peer) {
+            return Some(peer);
+        }
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+            .collect::<Vec<_>>();
+        Some(
+            forwarded
+                .into_iter()
+                .rev()
+                .find(|hop| !self.is_trusted(*hop))
+                .unwrap_or(peer),
+        )
+    }
+
+    fn is_trusted(&self, ip: IpAddr) -> bool {
+        self.trusted_proxies.iter().any(|block| block.contains(ip))
+    }
+}
+
+/// A signed-in caller.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    User(UserCaller),
+    ApiKey { id: Uuid, scopes: Vec<ApiScope> },
+}
+
+#[derive(Debug, Clone)]
+pub struct UserCaller {
+    pub id: Uuid,
+    pub session_id: Uuid,
+    pub grants: Vec<Grant>,
+}
+
+impl UserCaller {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.grants.iter().any(|grant| grant.role() == role)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.has_role(Role::Admin)
+    }
+
+    /// Whether the user holds `role` over this store (administrators hold
+    /// every role everywhere).
+    pub fn holds_in_store(&self, role: Role, store_id: Uuid) -> bool {
+        self.is_admin()
+            || self
+                .grants
+                .iter()
+                .any(|grant| grant.role() == role && grant.scope() == Scope::Store(store_id))
+    }
+}
+
+impl Principal {
+    pub fn actor(&self) -> Actor {
+        match self {
+            Principal::User(user) => Actor::User(user.id),
+            Principal::ApiKey { id, .. } => Actor::ApiKey(*id),
+        }
+    }
+
+    /// For routes about the caller's own account: API keys have none.
+    pub fn user(&self) -> Result<&UserCaller, AppError> {
+        match self {
+            Principal::User(user) => Ok(user),
+            Principal::ApiKey { .. } => Err(forbidden("This operation needs a signed-in user, not an API key.")),
+        }
+    }
+
+    /// Administration: users with the `admin` role only.
+    pub fn require_admin(&self) -> Result<&UserCaller, AppError> {
+        let user = self.user()?;
+        if user.is_admin() {
+            Ok(user)
+        } else {
+            Err(forbidden("This operation is reserved to administrators."))
+        }
+    }
+
+    /// Integrations: an API key with `scope`, or an administrator.
+    pub fn require_scope(&self, scope: ApiScope) -> Result<(), AppError> {
+        match self {
+            Principal::User(user) if user.is_admin() => Ok(()),
+            Principal::ApiKey { scopes, .. } if scopes.iter().any(|held| held.covers(scope)) => Ok(()),
+            Principal::ApiKey { .. } => Err(forbidden(format!("This API key lacks the {} scope.", scope.as_str()))),
+            Principal::User(_) => Err(forbidden("You are not allowed to do this.")),
+        }
+    }
+}
+
+pub fn forbidden(detail: impl Into<std::borrow::Cow<'static, str>>) -> AppError {
+    AppError::new(StatusCode::FORBIDDEN, "auth.forbidden", detail)
+}
+
+fn unauthorized(code: &'static str, detail: &'static str) -> AppError {
+    AppError::new(StatusCode::UNAUTHORIZED, code, detail)
+        .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))
+}
+
+/// The caller of a route that requires one: `Authorization: Bearer` with
+/// an access token, or `X-API-Key`. Anything else answers 401.
+pub struct Caller(pub Principal);
+
+/// The caller when there is one; a credential that is present but wrong
+/// still answers 401 rather than being ignored.
+pub struct MaybeCaller(pub Option<Principal>);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        match authenticate(parts, state).await? {
+            Some(principal) => Ok(Caller(principal)),
+            None => Err(unauthorized(
+                "auth.required",
+                "Sign in, or send an API key, to do this.",
+            )),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for MaybeCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        Ok(MaybeCaller(authenticate(parts, state).await?))
+    }
+}
+
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Principal>, AppError> {
+    let principal = if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .ok_or_else(|| unauthorized("auth.invalid_token", "The Authorization header must be Bearer <token>."))?;
+        let claims = state.auth.tokens.verify(token).map_err(|err| match err {
+            tokens::TokenError::Expired => {
+                unauthorized("auth.token_expired", "The access token has expired; refresh it.")
+            }
+            tokens::TokenError::Invalid => unauthorized("auth.invalid_token", "The access token is not valid."),
+        })?;
+        Principal::User(UserCaller {
+            id: claims.sub,
+            session_id: claims.sid,
+            grants: claims.grants(),
+        })
+    } else if let Some(value) = parts.headers.get("x-api-key") {
+        let secret = value.to_str().unwrap_or_default().trim();
+        let mut conn = state.db.acquire().await.map_err(AppError::unavailable)?;
+        let key = comptoir_db::identity::use_api_key(&mut conn, &tokens::secret_hash(secret))
+            .await?
+            .ok_or_else(|| unauthorized("auth.invalid_api_key", "The API key is unknown, revoked or expired."))?;
+        Principal::ApiKey {
+            id: key.id,
+            scopes: key.scopes.iter().filter_map(|s| s.parse().ok()).collect(),
+        }
+    } else {
+        return Ok(None);
+    };
+    if let Some(context) = parts.extensions.get::<Arc<RequestContext>>() {
+        let who = match &principal {
+            Principal::User(user) => user.id.to_string(),
+            Principal::ApiKey { id, .. } => format!("api_key:{id}"),
+        };
+        let _ = context.user_id.set(who);
+    }
+    Ok(Some(principal))
+}
+
+/// The client's address and user agent, for sessions and the audit log.
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl FromRequestParts<AppState> for ClientInfo {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientInfo {
+            ip: state.auth.client_ip(parts).map(|ip| ip.to_string()),
+            user_agent: parts
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|ua| ua.chars().take(300).collect()),
+        })
+    }
+}

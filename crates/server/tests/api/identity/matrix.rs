@@ -1,0 +1,345 @@
+//! The authorization matrix: every operation of the OpenAPI document, called
+//! by every kind of caller, with the status each must get. An operation with
+//! no row fails the test, so a new route cannot ship without deciding who
+//! may call it.
+
+use std::collections::BTreeSet;
+
+use comptoir_domain::identity::{Role, Scope};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{PASSWORD, Someone, bearer, new_company, new_store, role, someone};
+use crate::harness::TestApp;
+
+/// The callers, in the order of each row's statuses. The administrator
+/// comes last, so what it changes or deletes was still there for the others.
+const CALLERS: [&str; 8] = [
+    "anonymous",
+    "customer A",
+    "customer B",
+    "b2b buyer of company X",
+    "cashier of store 1",
+    "manager of store 1",
+    "cashier of store 2",
+    "admin",
+];
+
+struct Fixture {
+    callers: Vec<Option<Someone>>,
+    customer_a: Uuid,
+    session_of_a: Uuid,
+    /// An account administrators act on.
+    target: Uuid,
+    target_role: Uuid,
+    api_key: Uuid,
+    refresh_tokens: Vec<String>,
+    store: Uuid,
+}
+
+struct Row {
+    method: &'static str,
+    path: &'static str,
+    /// The path with its parameters filled in.
+    url: fn(&Fixture) -> String,
+    /// The body sent by caller number `i`.
+    body: fn(&Fixture, usize) -> Option<Value>,
+    expected: [u16; 8],
+}
+
+const PUBLIC_200: [u16; 8] = [200; 8];
+const SIGNED_IN: fn(u16) -> [u16; 8] = |ok| [401, ok, ok, ok, ok, ok, ok, ok];
+const ADMIN_ONLY: fn(u16) -> [u16; 8] = |ok| [401, 403, 403, 403, 403, 403, 403, ok];
+
+fn none(_: &Fixture, _: usize) -> Option<Value> {
+    None
+}
+
+fn rows() -> Vec<Row> {
+    vec![
+        Row {
+            method: "get",
+            path: "/health/live",
+            url: |_| "/health/live".into(),
+            body: none,
+            expected: PUBLIC_200,
+        },
+        Row {
+            method: "get",
+            path: "/health/ready",
+            url: |_| "/health/ready".into(),
+            body: none,
+            expected: PUBLIC_200,
+        },
+        // Scraped by Prometheus on the private network; nginx does not expose it.
+        Row {
+            method: "get",
+            path: "/metrics",
+            url: |_| "/metrics".into(),
+            body: none,
+            expected: PUBLIC_200,
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/auth/register",
+            url: |_| "/api/v1/auth/register".into(),
+            body: |_, i| {
+                Some(
+                    json!({"email": format!("new-{i}@exemple.fr"), "password": PASSWORD, "first_name": "N", "last_name": "N"}),
+                )
+            },
+            expected: [201; 8],
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/auth/login",
+            url: |_| "/api/v1/auth/login".into(),
+            body: |f, _| Some(json!({"email": f.callers[7].as_ref().map(|a| a.email.clone()), "password": PASSWORD})),
+            expected: PUBLIC_200,
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/auth/refresh",
+            url: |_| "/api/v1/auth/refresh".into(),
+            body: |f, i| Some(json!({"refresh_token": f.refresh_tokens[i]})),
+            expected: PUBLIC_200,
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/auth/logout",
+            url: |_| "/api/v1/auth/logout".into(),
+            body: |_, _| Some(json!({"refresh_token": "rt_unknown"})),
+            expected: [204; 8],
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/me",
+            url: |_| "/api/v1/me".into(),
+            body: none,
+            expected: SIGNED_IN(200),
+        },
+        Row {
+            method: "patch",
+            path: "/api/v1/me",
+            url: |_| "/api/v1/me".into(),
+            body: |_, _| Some(json!({"first_name": "Renamed"})),
+            expected: SIGNED_IN(200),
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/me/password",
+            url: |_| "/api/v1/me/password".into(),
+            body: |_, _| Some(json!({"current_password": PASSWORD, "new_password": "crêpes au sarrasin du dimanche"})),
+            expected: SIGNED_IN(204),
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/me/sessions",
+            url: |_| "/api/v1/me/sessions".into(),
+            body: none,
+            expected: SIGNED_IN(200),
+        },
+        Row {
+            method: "delete",
+            path: "/api/v1/me/sessions/{id}",
+            url: |f| format!("/api/v1/me/sessions/{}", f.session_of_a),
+            body: none,
+            // Only its owner finds it; to anyone else it does not exist.
+            expected: [401, 204, 404, 404, 404, 404, 404, 404],
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/admin/users",
+            url: |_| "/api/v1/admin/users".into(),
+            body: none,
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/admin/users",
+            url: |_| "/api/v1/admin/users".into(),
+            body: |f, i| {
+                Some(json!({
+                    "email": format!("staff-{i}@exemple.fr"), "password": PASSWORD, "first_name": "S", "last_name": "S",
+                    "roles": [{"role": "cashier", "store_id": f.store}]
+                }))
+            },
+            expected: ADMIN_ONLY(201),
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/admin/users/{id}",
+            url: |f| format!("/api/v1/admin/users/{}", f.customer_a),
+            body: none,
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/admin/users/{id}/roles",
+            url: |f| format!("/api/v1/admin/users/{}/roles", f.target),
+            body: |f, _| Some(json!({"role": "manager", "store_id": f.store})),
+            expected: ADMIN_ONLY(201),
+        },
+        Row {
+            method: "delete",
+            path: "/api/v1/admin/users/{id}/roles/{role_id}",
+            url: |f| format!("/api/v1/admin/users/{}/roles/{}", f.target, f.target_role),
+            body: none,
+            expected: ADMIN_ONLY(204),
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/admin/users/{id}/disable",
+            url: |f| format!("/api/v1/admin/users/{}/disable", f.target),
+            body: none,
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/admin/users/{id}/enable",
+            url: |f| format!("/api/v1/admin/users/{}/enable", f.target),
+            body: none,
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/admin/api-keys",
+            url: |_| "/api/v1/admin/api-keys".into(),
+            body: none,
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/admin/api-keys",
+            url: |_| "/api/v1/admin/api-keys".into(),
+            body: |_, _| Some(json!({"name": "ERP", "scopes": ["catalog:read"]})),
+            expected: ADMIN_ONLY(201),
+        },
+        Row {
+            method: "delete",
+            path: "/api/v1/admin/api-keys/{id}",
+            url: |f| format!("/api/v1/admin/api-keys/{}", f.api_key),
+            body: none,
+            expected: ADMIN_ONLY(204),
+        },
+    ]
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let store_1 = new_store(app, "RENNES").await;
+    let store_2 = new_store(app, "BREST").await;
+    let company_x = new_company(app, "Tonnellerie X").await;
+    let customer = role(Role::Customer, Scope::Global);
+    let customer_a = someone(app, "customer-a", &[customer]).await;
+    let callers = vec![
+        None,
+        Some(customer_a),
+        Some(someone(app, "customer-b", &[customer]).await),
+        Some(someone(app, "buyer-x", &[role(Role::B2bBuyer, Scope::Company(company_x))]).await),
+        Some(someone(app, "cashier-1", &[role(Role::Cashier, Scope::Store(store_1))]).await),
+        Some(someone(app, "manager-1", &[role(Role::Manager, Scope::Store(store_1))]).await),
+        Some(someone(app, "cashier-2", &[role(Role::Cashier, Scope::Store(store_2))]).await),
+        Some(someone(app, "admin", &[role(Role::Admin, Scope::Global)]).await),
+    ];
+    let target = someone(app, "target", &[customer]).await;
+    let mut conn = app.db().acquire().await.unwrap();
+    let target_role = comptoir_db::identity::grant_role(&mut conn, target.id, "cashier", Some(store_2), None)
+        .await
+        .unwrap()
+        .id;
+    let api_key = comptoir_db::identity::insert_api_key(
+        &mut conn,
+        &comptoir_db::identity::NewApiKey {
+            id: Uuid::now_v7(),
+            name: "to revoke",
+            prefix: "cpt_matrix",
+            secret_hash: &[7; 32],
+            scopes: &["catalog:read".to_owned()],
+            created_by: None,
+            expires_at: None,
+        },
+    )
+    .await
+    .unwrap()
+    .id;
+    let mut refresh_tokens = Vec::new();
+    for _ in CALLERS {
+        let token = comptoir_server::auth::tokens::new_secret("rt_");
+        comptoir_db::identity::start_session(
+            &mut conn,
+            Uuid::now_v7(),
+            target.id,
+            None,
+            None,
+            &comptoir_server::auth::tokens::secret_hash(&token),
+            time::OffsetDateTime::now_utc() + time::Duration::days(1),
+        )
+        .await
+        .unwrap();
+        refresh_tokens.push(token);
+    }
+    let a = callers[1].as_ref().unwrap();
+    Fixture {
+        customer_a: a.id,
+        session_of_a: a.session_id,
+        callers,
+        target: target.id,
+        target_role,
+        api_key,
+        refresh_tokens,
+        store: store_1,
+    }
+}
+
+#[tokio::test]
+async fn every_operation_answers_every_kind_of_caller_as_the_matrix_says() {
+    let app = TestApp::spawn().await;
+    let fixture = fixture(&app).await;
+    let rows = rows();
+
+    // Every documented operation has exactly one row, and every row an operation.
+    let openapi = serde_json::to_value(comptoir_server::router::openapi()).unwrap();
+    let documented: BTreeSet<(String, String)> = openapi["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .filter(|m| ["get", "post", "put", "patch", "delete"].contains(&m.as_str()))
+                .map(move |m| (m.clone(), path.clone()))
+        })
+        .collect();
+    let listed: BTreeSet<(String, String)> = rows.iter().map(|r| (r.method.to_owned(), r.path.to_owned())).collect();
+    let missing: Vec<_> = documented.difference(&listed).collect();
+    assert!(
+        missing.is_empty(),
+        "operations without a row in the authorization matrix: {missing:?}"
+    );
+    let stale: Vec<_> = listed.difference(&documented).collect();
+    assert!(stale.is_empty(), "rows for operations that no longer exist: {stale:?}");
+    assert_eq!(listed.len(), rows.len(), "one row per operation");
+
+    let mut failures = Vec::new();
+    for row in &rows {
+        for (i, caller) in CALLERS.iter().enumerate() {
+            let method = reqwest::Method::from_bytes(row.method.to_uppercase().as_bytes()).unwrap();
+            let mut request = app.client.request(method, app.url(&(row.url)(&fixture)));
+            if let Some(someone) = &fixture.callers[i] {
+                request = request.header("authorization", bearer(&someone.token));
+            }
+            if let Some(body) = (row.body)(&fixture, i) {
+                request = request.json(&body);
+            }
+            let status = request.send().await.unwrap().status().as_u16();
+            if status != row.expected[i] {
+                failures.push(format!(
+                    "{} {} as {caller}: {status}, expected {}",
+                    row.method, row.path, row.expected[i]
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "authorization matrix:\n{}", failures.join("\n"));
+}
