@@ -608,3 +608,79 @@ pub async fn revoke_api_key(conn: &mut PgConnection, id: Uuid) -> Result<Option<
     .await?;
     Ok(row)
 }
+
+// ------------------------------------------------------------ one-time tokens
+
+/// `password_reset` or `email_verification`.
+pub async fn insert_one_time_token(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    purpose: &str,
+    token_hash: &[u8],
+    expires_at: OffsetDateTime,
+) -> Result<()> {
+    sqlx::query!(
+        r#"INSERT INTO one_time_tokens (id, user_id, purpose, token_hash, expires_at)
+           VALUES ($1, $2, $3, $4, $5)"#,
+        Uuid::now_v7(),
+        user_id,
+        purpose,
+        token_hash,
+        expires_at
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// When the last token of this purpose was sent to the user, to avoid
+/// sending a mailbox a flood of them.
+pub async fn last_one_time_token_at(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    purpose: &str,
+) -> Result<Option<OffsetDateTime>> {
+    let at = sqlx::query_scalar!(
+        "SELECT max(created_at) FROM one_time_tokens WHERE user_id = $1 AND purpose = $2",
+        user_id,
+        purpose
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(at)
+}
+
+/// Spends a token: the user it was for, if it is of this purpose, unused
+/// and unexpired. The other unused tokens of the same purpose are spent
+/// too, so an older email cannot be used after a newer one.
+pub async fn consume_one_time_token(conn: &mut PgConnection, purpose: &str, token_hash: &[u8]) -> Result<Option<Uuid>> {
+    let user_id = sqlx::query_scalar!(
+        r#"UPDATE one_time_tokens SET used_at = now()
+            WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
+        RETURNING user_id"#,
+        token_hash,
+        purpose
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(user_id) = user_id {
+        sqlx::query!(
+            "UPDATE one_time_tokens SET used_at = now() WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
+            user_id,
+            purpose
+        )
+        .execute(conn)
+        .await?;
+    }
+    Ok(user_id)
+}
+
+pub async fn mark_email_verified(conn: &mut PgConnection, user_id: Uuid) -> Result<()> {
+    sqlx::query!(
+        "UPDATE users SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now() WHERE id = $1",
+        user_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -63,6 +63,9 @@ pub struct Config {
     pub login_window: Duration,
     /// Password hashes computed at once; each holds 19 MiB.
     pub password_hash_concurrency: usize,
+    /// Where emails are written as `.eml` files.
+    pub mail_dir: std::path::PathBuf,
+    pub mail_from: String,
     pub run_workers: bool,
     pub outbox_poll_interval: Duration,
 }
@@ -290,6 +293,18 @@ impl Config {
                 1..=256,
                 "expected a count from 1 to 256",
             )?,
+            mail_dir: vars.get("MAIL_DIR").unwrap_or_else(|| "var/mail".to_owned()).into(),
+            mail_from: match vars.get("MAIL_FROM") {
+                None => "Comptoir <no-reply@comptoir.localhost>".to_owned(),
+                Some(from) if from.contains('@') && !from.contains(['\r', '\n']) => from,
+                Some(from) => {
+                    return Err(vars.invalid(
+                        "MAIL_FROM",
+                        &from,
+                        "expected an address such as Shop <shop@example.com>",
+                    ));
+                }
+            },
             run_workers: vars.parse_bool("RUN_WORKERS", true)?,
             outbox_poll_interval: Duration::from_millis(vars.parse_in(
                 "OUTBOX_POLL_INTERVAL_MS",

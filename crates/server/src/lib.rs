@@ -9,6 +9,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod http;
+pub mod mail;
 pub mod platform;
 pub mod router;
 pub mod seed;

@@ -4,7 +4,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::identity::{api_keys, auth, me, users};
+use crate::api::identity::{api_keys, auth, me, recovery, users};
 use crate::api::platform::{health, metrics};
 use crate::app::AppState;
 use crate::error::{FieldError, Problem};
@@ -61,6 +61,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::login))
         .routes(routes!(auth::refresh))
         .routes(routes!(auth::logout))
+        .routes(routes!(recovery::request_password_reset))
+        .routes(routes!(recovery::confirm_password_reset))
+        .routes(routes!(recovery::request_email_verification))
+        .routes(routes!(recovery::confirm_email_verification))
         .routes(routes!(me::get_me, me::update_me))
         .routes(routes!(me::change_password))
         .routes(routes!(me::list_sessions))

@@ -145,7 +145,7 @@ pub fn spawn_workers(state: &AppState, shutdown: watch::Receiver<bool>) -> Vec<J
         poll_interval: state.config.outbox_poll_interval,
         ..WorkerSettings::default()
     };
-    let outbox = OutboxWorker::new(state.db.clone(), Handlers::standard(state.cache.clone()), settings);
+    let outbox = OutboxWorker::new(state.db.clone(), Handlers::for_app(state), settings);
     vec![
         tokio::spawn(outbox.run(shutdown.clone())),
         tokio::spawn(crate::platform::maintenance::run(state.db.clone(), shutdown)),

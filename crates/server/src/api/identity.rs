@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod auth;
 pub mod me;
+pub mod recovery;
 pub mod users;
 
 use std::sync::Arc;

@@ -70,6 +70,25 @@ impl Handlers {
     }
 }
 
+impl Handlers {
+    /// Every handler of the application: the platform's and the email
+    /// delivery.
+    pub fn for_app(state: &crate::app::AppState) -> Self {
+        let mailer = crate::mail::Mailer {
+            dir: state.config.mail_dir.clone(),
+            from: state.config.mail_from.clone(),
+        };
+        Self::standard(state.cache.clone()).on(crate::mail::EMAIL_SEND, move |event| {
+            let mailer = mailer.clone();
+            async move {
+                let email: crate::mail::Email = serde_json::from_value(event.payload)
+                    .map_err(|e| DeliveryError::Permanent(format!("not an email: {e}")))?;
+                mailer.deliver(event.id, &email).await
+            }
+        })
+    }
+}
+
 /// The topics the platform defines.
 pub mod topics {
     /// `{"namespace": "..."}`: drop a cache namespace on every instance.

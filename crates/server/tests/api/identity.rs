@@ -3,6 +3,7 @@
 mod accounts;
 mod admin;
 mod matrix;
+mod recovery;
 mod tokens;
 
 use comptoir_db::identity as db;

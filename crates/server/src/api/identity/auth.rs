@@ -128,6 +128,7 @@ pub async fn create_account(
     for grant in account.grants {
         roles.push(super::grant(&mut tx, user.id, *grant).await?);
     }
+    super::recovery::send_verification(state, &mut tx, &user).await?;
     record(
         &mut tx,
         context,
