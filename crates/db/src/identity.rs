@@ -684,3 +684,119 @@ pub async fn mark_email_verified(conn: &mut PgConnection, user_id: Uuid) -> Resu
     .await?;
     Ok(())
 }
+
+// ------------------------------------------------------------ addresses
+
+#[derive(Debug, Clone)]
+pub struct Address {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub label: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub company: Option<String>,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub postal_code: String,
+    pub city: String,
+    pub country: String,
+    pub phone_encrypted: Option<Vec<u8>>,
+    pub is_default_shipping: bool,
+    pub is_default_billing: bool,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+pub async fn list_addresses(conn: &mut PgConnection, user_id: Uuid) -> Result<Vec<Address>> {
+    let rows = sqlx::query_as!(
+        Address,
+        r#"SELECT id, user_id, label, first_name, last_name, company, line1, line2, postal_code, city,
+                  country AS "country!", phone_encrypted, is_default_shipping, is_default_billing,
+                  created_at, updated_at
+             FROM addresses WHERE user_id = $1 ORDER BY created_at, id"#,
+        user_id
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows)
+}
+
+/// One of `user_id`'s addresses, locked for a change; `None` for anyone
+/// else's.
+pub async fn address_for_update(conn: &mut PgConnection, user_id: Uuid, id: Uuid) -> Result<Option<Address>> {
+    let row = sqlx::query_as!(
+        Address,
+        r#"SELECT id, user_id, label, first_name, last_name, company, line1, line2, postal_code, city,
+                  country AS "country!", phone_encrypted, is_default_shipping, is_default_billing,
+                  created_at, updated_at
+             FROM addresses WHERE id = $1 AND user_id = $2 FOR UPDATE"#,
+        id,
+        user_id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row)
+}
+
+/// Inserts or replaces an address. Making it a default takes the flag
+/// from the user's other addresses first, in the same transaction.
+pub async fn save_address(conn: &mut PgConnection, address: &Address) -> Result<Address> {
+    if address.is_default_shipping {
+        sqlx::query!(
+            "UPDATE addresses SET is_default_shipping = false WHERE user_id = $1 AND id <> $2 AND is_default_shipping",
+            address.user_id,
+            address.id
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    if address.is_default_billing {
+        sqlx::query!(
+            "UPDATE addresses SET is_default_billing = false WHERE user_id = $1 AND id <> $2 AND is_default_billing",
+            address.user_id,
+            address.id
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    let row = sqlx::query_as!(
+        Address,
+        r#"INSERT INTO addresses (id, user_id, label, first_name, last_name, company, line1, line2, postal_code,
+                                  city, country, phone_encrypted, is_default_shipping, is_default_billing)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+           ON CONFLICT (id) DO UPDATE SET
+               label = EXCLUDED.label, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+               company = EXCLUDED.company, line1 = EXCLUDED.line1, line2 = EXCLUDED.line2,
+               postal_code = EXCLUDED.postal_code, city = EXCLUDED.city, country = EXCLUDED.country,
+               phone_encrypted = EXCLUDED.phone_encrypted, is_default_shipping = EXCLUDED.is_default_shipping,
+               is_default_billing = EXCLUDED.is_default_billing, updated_at = now()
+             WHERE addresses.user_id = EXCLUDED.user_id
+           RETURNING id, user_id, label, first_name, last_name, company, line1, line2, postal_code, city,
+                     country AS "country!", phone_encrypted, is_default_shipping, is_default_billing,
+                     created_at, updated_at"#,
+        address.id,
+        address.user_id,
+        address.label,
+        address.first_name,
+        address.last_name,
+        address.company,
+        address.line1,
+        address.line2,
+        address.postal_code,
+        address.city,
+        address.country,
+        address.phone_encrypted,
+        address.is_default_shipping,
+        address.is_default_billing,
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(row)
+}
+
+pub async fn delete_address(conn: &mut PgConnection, user_id: Uuid, id: Uuid) -> Result<bool> {
+    let deleted = sqlx::query!("DELETE FROM addresses WHERE id = $1 AND user_id = $2", id, user_id)
+        .execute(conn)
+        .await?;
+    Ok(deleted.rows_affected() == 1)
+}

@@ -356,6 +356,28 @@ pub fn parse_postal_code(country: &str, raw: &str) -> Result<String, &'static st
     }
 }
 
+/// A phone number as people write it (`06 12 34 56 78`, `+33 6 12 34 56
+/// 78`), kept with its separators removed: 6 to 15 digits, an optional
+/// leading `+`.
+pub fn parse_phone(raw: &str) -> Result<String, &'static str> {
+    let trimmed = raw.trim();
+    let (plus, rest) = match trimmed.strip_prefix('+') {
+        Some(rest) => ("+", rest),
+        None => ("", trimmed),
+    };
+    if !rest
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '(' | ')'))
+    {
+        return Err("a phone number has digits, spaces, dots or dashes, and may start with +");
+    }
+    let digits: String = rest.chars().filter(char::is_ascii_digit).collect();
+    if !(6..=15).contains(&digits.len()) {
+        return Err("a phone number has 6 to 15 digits");
+    }
+    Ok(format!("{plus}{digits}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -414,6 +436,15 @@ mod tests {
         assert!(!ApiScope::InventoryWrite.covers(ApiScope::CatalogRead));
         assert_eq!("reports:read".parse(), Ok(ApiScope::ReportsRead));
         assert!("reports:write".parse::<ApiScope>().is_err());
+    }
+
+    #[test]
+    fn phone_numbers_lose_their_separators_only() {
+        assert_eq!(parse_phone("06 12 34 56 78").unwrap(), "0612345678");
+        assert_eq!(parse_phone("+33 (0)6.12.34.56.78").unwrap(), "+330612345678");
+        for bad in ["", "12345", "06 12 ab 56 78", "+", "1234567890123456"] {
+            assert!(parse_phone(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub struct Shared {
     pub config: Config,
     pub metrics: PrometheusHandle,
     pub auth: crate::auth::Auth,
+    pub cipher: crate::crypto::FieldCipher,
 }
 
 impl AppState {

@@ -63,6 +63,10 @@ pub struct Config {
     pub login_window: Duration,
     /// Password hashes computed at once; each holds 19 MiB.
     pub password_hash_concurrency: usize,
+    /// Keys of the encryption at rest, `(id, key)`; the first encrypts.
+    pub data_keys: Vec<(String, [u8; 32])>,
+    /// True when no `DATA_KEYS` was given and the development key is used.
+    pub data_keys_development: bool,
     /// Where emails are written as `.eml` files.
     pub mail_dir: std::path::PathBuf,
     pub mail_from: String,
@@ -170,6 +174,14 @@ impl Config {
                 (SecretString::from(secret), false)
             }
             None => (SecretString::from(random_secret()), true),
+        };
+
+        let data_keys = match vars.get("DATA_KEYS") {
+            None => None,
+            Some(list) => Some(parse_data_keys(&list).map_err(|problem| ConfigError {
+                variable: "DATA_KEYS",
+                problem,
+            })?),
         };
 
         let config = Self {
@@ -293,6 +305,11 @@ impl Config {
                 1..=256,
                 "expected a count from 1 to 256",
             )?,
+            data_keys: match &data_keys {
+                Some(keys) => keys.clone(),
+                None => vec![("dev".to_owned(), development_data_key())],
+            },
+            data_keys_development: data_keys.is_none(),
             mail_dir: vars.get("MAIL_DIR").unwrap_or_else(|| "var/mail".to_owned()).into(),
             mail_from: match vars.get("MAIL_FROM") {
                 None => "Comptoir <no-reply@comptoir.localhost>".to_owned(),
@@ -333,6 +350,12 @@ impl Config {
             return Err(ConfigError {
                 variable: "JWT_SECRET",
                 problem: "is a development value; set a random secret of at least 32 bytes".to_owned(),
+            });
+        }
+        if self.data_keys_development {
+            return Err(ConfigError {
+                variable: "DATA_KEYS",
+                problem: "must be set in production (id:64 hex digits), or personal data would be encrypted with the public development key".to_owned(),
             });
         }
         Ok(())
@@ -394,6 +417,39 @@ impl<F: Fn(&str) -> Option<String>> Vars<'_, F> {
             Some(other) => Err(self.invalid(name, other, "expected true or false")),
         }
     }
+}
+
+/// `id:64 hex digits` pairs, comma-separated.
+fn parse_data_keys(list: &str) -> Result<Vec<(String, [u8; 32])>, String> {
+    let keys: Vec<(String, [u8; 32])> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            let (id, hex_key) = item
+                .split_once(':')
+                .ok_or_else(|| "expected id:key pairs such as d1:<64 hex digits>".to_owned())?;
+            let valid_id =
+                (1..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !valid_id {
+                return Err(format!("{id:?}: a key id has 1 to 32 letters, digits, - or _"));
+            }
+            let mut key = [0u8; 32];
+            hex::decode_to_slice(hex_key, &mut key)
+                .map_err(|_| format!("key {id:?}: expected 64 hex digits (32 bytes)"))?;
+            Ok((id.to_owned(), key))
+        })
+        .collect::<Result<_, _>>()?;
+    if keys.is_empty() {
+        return Err("expected at least one id:key pair".to_owned());
+    }
+    Ok(keys)
+}
+
+/// A fixed, public key for development data only: production refuses it.
+fn development_data_key() -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(b"comptoir development data key: not secret").into()
 }
 
 /// An address block: one address, or a CIDR block such as `10.0.0.0/8`.
@@ -563,13 +619,46 @@ mod tests {
         let repeated = config(&[("COMPTOIR_ENV", "production"), ("JWT_SECRET", &"a".repeat(40))]).unwrap_err();
         assert_eq!(repeated.variable, "JWT_SECRET");
 
-        let ok = config(&[
+        let no_data_key = config(&[
             ("COMPTOIR_ENV", "production"),
             ("JWT_SECRET", "4f1c9a0e7b2d8e3f6a5c1b9d0e2f7a3c4b8d6e1f"),
         ])
+        .unwrap_err();
+        assert_eq!(no_data_key.variable, "DATA_KEYS");
+        let data_key = format!("d1:{}", "ab".repeat(32));
+        let ok = config(&[
+            ("COMPTOIR_ENV", "production"),
+            ("JWT_SECRET", "4f1c9a0e7b2d8e3f6a5c1b9d0e2f7a3c4b8d6e1f"),
+            ("DATA_KEYS", &data_key),
+        ])
         .unwrap();
+        assert_eq!(ok.data_keys[0].0, "d1");
         assert_eq!(ok.environment, Environment::Production);
         assert!(!ok.jwt_secret_generated);
+    }
+
+    #[test]
+    fn data_keys_and_trusted_proxies_are_checked_at_start() {
+        for bad in ["d1", "d1:abc", "d 1:".to_owned().as_str(), ","] {
+            let err = config(&[("DATA_KEYS", bad)]).unwrap_err();
+            assert_eq!(err.variable, "DATA_KEYS", "{bad}");
+        }
+        let two = format!("new:{},old:{}", "01".repeat(32), "02".repeat(32));
+        let config = self::config(&[("DATA_KEYS", &two), ("TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7, ::1")]).unwrap();
+        assert_eq!(config.data_keys.len(), 2);
+        assert_eq!(config.data_keys[0].0, "new");
+        let proxies = &config.trusted_proxies;
+        assert!(proxies[0].contains("10.200.3.4".parse().unwrap()));
+        assert!(!proxies[0].contains("11.0.0.1".parse().unwrap()));
+        assert!(proxies[1].contains("192.168.1.7".parse().unwrap()));
+        assert!(!proxies[1].contains("192.168.1.8".parse().unwrap()));
+        assert!(proxies[2].contains("::1".parse().unwrap()));
+        assert_eq!(
+            self::config(&[("TRUSTED_PROXIES", "10.0.0.0/33")])
+                .unwrap_err()
+                .variable,
+            "TRUSTED_PROXIES"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cache;
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod error;
 pub mod extract;
 pub mod http;

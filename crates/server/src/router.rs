@@ -4,7 +4,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::identity::{api_keys, auth, me, recovery, users};
+use crate::api::identity::{addresses, api_keys, auth, me, recovery, users};
 use crate::api::platform::{health, metrics};
 use crate::app::AppState;
 use crate::error::{FieldError, Problem};
@@ -69,6 +69,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(me::change_password))
         .routes(routes!(me::list_sessions))
         .routes(routes!(me::delete_session))
+        .routes(routes!(addresses::list_addresses, addresses::create_address))
+        .routes(routes!(addresses::update_address, addresses::delete_address))
         .routes(routes!(users::list_users, users::create_user))
         .routes(routes!(users::get_user))
         .routes(routes!(users::grant_role))

@@ -37,6 +37,7 @@ pub fn state(config: Config, db: PgPool) -> AppState {
     let cache = Cache::from_config(&config);
     AppState::new(crate::app::Shared {
         auth: crate::auth::Auth::new(&config, cache.clone()),
+        cipher: crate::crypto::FieldCipher::new(&config.data_keys),
         cache,
         config,
         db,
@@ -50,6 +51,11 @@ pub fn warn_about_defaults(config: &Config) {
         tracing::warn!(
             "JWT_SECRET is not set: a random signing key was generated. Sessions will not survive a restart \
              and other instances will refuse this one's tokens. Set JWT_SECRET for anything but development."
+        );
+    }
+    if config.data_keys_development {
+        tracing::warn!(
+            "DATA_KEYS is not set: personal data is encrypted with the public development key. Set DATA_KEYS for real data."
         );
     }
     if config.redis_url.is_none() {

@@ -1,5 +1,6 @@
 //! Accounts, sign-in, sessions, staff administration and API keys.
 
+pub mod addresses;
 pub mod api_keys;
 pub mod auth;
 pub mod me;
@@ -19,6 +20,7 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::auth::ClientInfo;
+use crate::crypto::FieldCipher;
 use crate::error::{AppError, FieldError};
 use crate::http::RequestContext;
 
@@ -56,6 +58,9 @@ pub struct Account {
     pub last_name: String,
     /// `active` or `disabled`.
     pub status: String,
+    /// Stored encrypted.
+    #[schema(example = "0612345678")]
+    pub phone: Option<String>,
     pub email_verified: bool,
     pub roles: Vec<RoleView>,
     #[serde(with = "time::serde::rfc3339")]
@@ -65,8 +70,19 @@ pub struct Account {
 }
 
 impl Account {
-    pub fn new(user: User, roles: Vec<RoleAssignment>) -> Self {
+    pub fn new(user: User, roles: Vec<RoleAssignment>, cipher: &FieldCipher) -> Self {
+        let phone = user
+            .phone_encrypted
+            .as_deref()
+            .and_then(|sealed| match cipher.decrypt(sealed) {
+                Ok(phone) => Some(phone),
+                Err(err) => {
+                    tracing::error!(user_id = %user.id, error = %err, "a stored phone number cannot be decrypted");
+                    None
+                }
+            });
         Self {
+            phone,
             id: user.id,
             email: user.email,
             first_name: user.first_name,
@@ -79,10 +95,10 @@ impl Account {
         }
     }
 
-    pub async fn load(conn: &mut PgConnection, id: Uuid) -> Result<Self, AppError> {
+    pub async fn load(conn: &mut PgConnection, id: Uuid, cipher: &FieldCipher) -> Result<Self, AppError> {
         let user = comptoir_db::identity::get_user(conn, id).await?;
         let roles = comptoir_db::identity::roles_of(conn, id).await?;
-        Ok(Self::new(user, roles))
+        Ok(Self::new(user, roles, cipher))
     }
 }
 

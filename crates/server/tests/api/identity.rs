@@ -1,6 +1,7 @@
 //! Accounts, sign-in, sessions, roles and API keys, as their users meet them.
 
 mod accounts;
+mod addresses;
 mod admin;
 mod matrix;
 mod recovery;

@@ -146,7 +146,7 @@ pub async fn create_account(
     )
     .await?;
     tx.commit().await.map_err(AppError::unavailable)?;
-    Ok(Account::new(user, roles))
+    Ok(Account::new(user, roles, &state.cipher))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -36,7 +36,7 @@ use crate::http::RequestContext;
 pub async fn get_me(axum::extract::State(state): State, Caller(caller): Caller) -> Result<Json<Account>, AppError> {
     let user = caller.user()?;
     let mut conn = state.db.acquire().await.map_err(AppError::unavailable)?;
-    Ok(Json(Account::load(&mut conn, user.id).await?))
+    Ok(Json(Account::load(&mut conn, user.id, &state.cipher).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -44,6 +44,8 @@ pub async fn get_me(axum::extract::State(state): State, Caller(caller): Caller) 
 pub struct UpdateMeRequest {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
+    /// A phone number; an empty string removes it. Stored encrypted.
+    pub phone: Option<String>,
 }
 
 /// Changes the signed-in user's names. The email is changed elsewhere
@@ -75,10 +77,29 @@ pub async fn update_me(
         .last_name
         .as_deref()
         .and_then(|n| parse_name(n, "last_name", &mut errors));
+    // Absent: unchanged; empty: removed; otherwise checked and sealed.
+    let phone = match request.phone.as_deref().map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(raw) => match comptoir_domain::identity::parse_phone(raw) {
+            Ok(phone) => Some(Some(state.cipher.encrypt(&phone).map_err(anyhow::Error::from)?)),
+            Err(message) => {
+                errors.push(FieldError::new("phone", "invalid", message));
+                None
+            }
+        },
+    };
     reject_empty(errors)?;
     let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
-    db::update_profile(&mut tx, user.id, first_name.as_deref(), last_name.as_deref(), None).await?;
-    let account = Account::load(&mut tx, user.id).await?;
+    db::update_profile(
+        &mut tx,
+        user.id,
+        first_name.as_deref(),
+        last_name.as_deref(),
+        phone.as_ref().map(|p| p.as_deref()),
+    )
+    .await?;
+    let account = Account::load(&mut tx, user.id, &state.cipher).await?;
     tx.commit().await.map_err(AppError::unavailable)?;
     Ok(Json(account))
 }

@@ -88,7 +88,7 @@ pub async fn list_users(
         .into_iter()
         .map(|user| {
             let held = roles.remove(&user.id).unwrap_or_default();
-            Account::new(user, held)
+            Account::new(user, held, &state.cipher)
         })
         .collect();
     Ok(Json(AccountPage { items, next_cursor }))
@@ -211,7 +211,7 @@ pub async fn create_admin(
         .map_err(|e| anyhow::anyhow!("{}", e.code()))?;
         tx.commit().await?;
         return Ok((
-            Account::load(&mut conn, user.id)
+            Account::load(&mut conn, user.id, &state.cipher)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.code()))?,
             false,
@@ -273,7 +273,7 @@ pub async fn get_user(
 ) -> Result<Json<Account>, AppError> {
     caller.require_admin()?;
     let mut conn = state.db.acquire().await.map_err(AppError::unavailable)?;
-    match Account::load(&mut conn, id).await {
+    match Account::load(&mut conn, id, &state.cipher).await {
         Err(err) if err.status() == StatusCode::NOT_FOUND => Err(no_such_user()),
         other => other.map(Json),
     }
@@ -407,7 +407,7 @@ async fn set_status(
         },
     )
     .await?;
-    let account = Account::load(&mut tx, id).await?;
+    let account = Account::load(&mut tx, id, &state.cipher).await?;
     tx.commit().await.map_err(AppError::unavailable)?;
     Ok(Json(account))
 }

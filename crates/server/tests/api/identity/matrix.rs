@@ -29,6 +29,7 @@ struct Fixture {
     callers: Vec<Option<Someone>>,
     customer_a: Uuid,
     session_of_a: Uuid,
+    address_of_a: Uuid,
     /// An account administrators act on.
     target: Uuid,
     target_role: Uuid,
@@ -177,6 +178,38 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "get",
+            path: "/api/v1/me/addresses",
+            url: |_| "/api/v1/me/addresses".into(),
+            body: none,
+            expected: SIGNED_IN(200),
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/me/addresses",
+            url: |_| "/api/v1/me/addresses".into(),
+            body: |_, _| {
+                Some(json!({
+                    "first_name": "A", "last_name": "B", "line1": "1 quai", "postal_code": "56000", "city": "Vannes", "country": "FR"
+                }))
+            },
+            expected: SIGNED_IN(201),
+        },
+        Row {
+            method: "patch",
+            path: "/api/v1/me/addresses/{id}",
+            url: |f| format!("/api/v1/me/addresses/{}", f.address_of_a),
+            body: |_, _| Some(json!({"city": "Lorient", "postal_code": "56100"})),
+            expected: [401, 200, 404, 404, 404, 404, 404, 404],
+        },
+        Row {
+            method: "delete",
+            path: "/api/v1/me/addresses/{id}",
+            url: |f| format!("/api/v1/me/addresses/{}", f.address_of_a),
+            body: none,
+            expected: [401, 204, 404, 404, 404, 404, 404, 404],
+        },
+        Row {
+            method: "get",
             path: "/api/v1/admin/users",
             url: |_| "/api/v1/admin/users".into(),
             body: none,
@@ -307,7 +340,33 @@ async fn fixture(app: &TestApp) -> Fixture {
         refresh_tokens.push(token);
     }
     let a = callers[1].as_ref().unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let address_of_a = comptoir_db::identity::save_address(
+        &mut conn,
+        &comptoir_db::identity::Address {
+            id: Uuid::now_v7(),
+            user_id: a.id,
+            label: None,
+            first_name: "A".into(),
+            last_name: "A".into(),
+            company: None,
+            line1: "2 rue de Siam".into(),
+            line2: None,
+            postal_code: "29200".into(),
+            city: "Brest".into(),
+            country: "FR".into(),
+            phone_encrypted: None,
+            is_default_shipping: true,
+            is_default_billing: true,
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .await
+    .unwrap()
+    .id;
     Fixture {
+        address_of_a,
         customer_a: a.id,
         session_of_a: a.session_id,
         callers,

@@ -70,6 +70,7 @@ async fn ready_is_503_when_the_database_does_not_answer() {
             .connect_lazy(&format!("postgres://postgres@127.0.0.1:{}/nothing", free_port()))
             .unwrap(),
         auth: comptoir_server::auth::Auth::new(&app.state.config, app.state.cache.clone()),
+        cipher: comptoir_server::crypto::FieldCipher::new(&app.state.config.data_keys),
         cache: app.state.cache.clone(),
         config: app.state.config.clone(),
         metrics: app.state.metrics.clone(),
