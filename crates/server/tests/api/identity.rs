@@ -38,6 +38,24 @@ pub async fn signed_in(app: &TestApp, email: &str) -> Value {
     response.json().await.unwrap()
 }
 
+/// A request with `token` as the bearer, and a JSON body when given.
+pub async fn call(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .request(method, app.url(path))
+        .header("authorization", bearer(token));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request.send().await.unwrap()
+}
+
 pub fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }

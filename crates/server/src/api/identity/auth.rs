@@ -171,7 +171,7 @@ pub struct TokenPair {
     pub refresh_token: String,
 }
 
-fn too_many_attempts(blocked: Blocked) -> AppError {
+pub fn too_many_attempts(blocked: Blocked) -> AppError {
     let seconds = blocked.retry_after.as_secs().max(1);
     AppError::new(
         StatusCode::TOO_MANY_REQUESTS,

@@ -143,17 +143,7 @@ pub async fn change_password(
     limits
         .check(&user.email, client.ip.as_deref())
         .await
-        .map_err(|blocked| {
-            AppError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "auth.too_many_attempts",
-                "Too many wrong passwords; wait.",
-            )
-            .with_header(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from(blocked.retry_after.as_secs().max(1)),
-            )
-        })?;
+        .map_err(super::auth::too_many_attempts)?;
     if state
         .auth
         .hasher

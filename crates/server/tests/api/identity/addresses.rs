@@ -2,25 +2,8 @@
 
 use serde_json::{Value, json};
 
-use super::{bearer, someone};
+use super::{call, someone};
 use crate::harness::{TestApp, problem};
-
-async fn call(
-    app: &TestApp,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> reqwest::Response {
-    let mut request = app
-        .client
-        .request(method, app.url(path))
-        .header("authorization", bearer(token));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.unwrap()
-}
 
 fn brest() -> Value {
     json!({

@@ -3,32 +3,15 @@
 use comptoir_domain::identity::{Role, Scope};
 use serde_json::{Value, json};
 
-use super::{PASSWORD, bearer, login, new_store, register, role, someone};
+use super::{PASSWORD, call, login, new_store, register, role, someone};
 use crate::harness::{TestApp, problem};
-
-async fn admin_call(
-    app: &TestApp,
-    token: &str,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> reqwest::Response {
-    let mut request = app
-        .client
-        .request(method, app.url(path))
-        .header("authorization", bearer(token));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    request.send().await.unwrap()
-}
 
 #[tokio::test]
 async fn an_administrator_creates_a_store_manager_who_then_signs_in_with_the_role() {
     let app = TestApp::spawn().await;
     let admin = someone(&app, "admin", &[role(Role::Admin, Scope::Global)]).await;
     let brest = new_store(&app, "BREST").await;
-    let created = admin_call(
+    let created = call(
         &app,
         &admin.token,
         reqwest::Method::POST,
@@ -60,7 +43,7 @@ async fn an_administrator_creates_a_store_manager_who_then_signs_in_with_the_rol
 
     // A role without its scope, or with a store that does not exist.
     let id = account["id"].as_str().unwrap();
-    let unscoped = admin_call(
+    let unscoped = call(
         &app,
         &admin.token,
         reqwest::Method::POST,
@@ -69,7 +52,7 @@ async fn an_administrator_creates_a_store_manager_who_then_signs_in_with_the_rol
     )
     .await;
     assert_eq!(unscoped.status(), 422);
-    let nowhere = admin_call(
+    let nowhere = call(
         &app,
         &admin.token,
         reqwest::Method::POST,
@@ -89,7 +72,7 @@ async fn a_disabled_account_cannot_sign_in_until_it_is_enabled_again() {
     let pair: Value = login(&app, "client@exemple.fr", PASSWORD).await.json().await.unwrap();
     let id = account["id"].as_str().unwrap();
 
-    let disabled = admin_call(
+    let disabled = call(
         &app,
         &admin.token,
         reqwest::Method::POST,
@@ -106,7 +89,7 @@ async fn a_disabled_account_cannot_sign_in_until_it_is_enabled_again() {
         .await;
     assert_eq!(refresh.status(), 401, "its sessions were revoked");
 
-    let enabled = admin_call(
+    let enabled = call(
         &app,
         &admin.token,
         reqwest::Method::POST,
@@ -117,7 +100,7 @@ async fn a_disabled_account_cannot_sign_in_until_it_is_enabled_again() {
     assert_eq!(enabled.status(), 200);
     assert_eq!(login(&app, "client@exemple.fr", PASSWORD).await.status(), 200);
 
-    let own = admin_call(
+    let own = call(
         &app,
         &admin.token,
         reqwest::Method::POST,
@@ -136,7 +119,7 @@ async fn administrators_search_and_page_through_accounts() {
         someone(&app, name, &[]).await;
     }
     let page = async |query: &str| {
-        admin_call(
+        call(
             &app,
             &admin.token,
             reqwest::Method::GET,
@@ -188,7 +171,7 @@ async fn administrators_search_and_page_through_accounts() {
 async fn an_api_key_is_shown_once_works_until_revoked_and_records_its_use() {
     let app = TestApp::spawn().await;
     let admin = someone(&app, "admin", &[role(Role::Admin, Scope::Global)]).await;
-    let created = admin_call(
+    let created = call(
         &app,
         &admin.token,
         reqwest::Method::POST,
@@ -201,7 +184,7 @@ async fn an_api_key_is_shown_once_works_until_revoked_and_records_its_use() {
     let secret = key["secret"].as_str().unwrap().to_owned();
     assert!(secret.starts_with(key["prefix"].as_str().unwrap()));
 
-    let listed: Value = admin_call(&app, &admin.token, reqwest::Method::GET, "/api/v1/admin/api-keys", None)
+    let listed: Value = call(&app, &admin.token, reqwest::Method::GET, "/api/v1/admin/api-keys", None)
         .await
         .json()
         .await
@@ -226,7 +209,7 @@ async fn an_api_key_is_shown_once_works_until_revoked_and_records_its_use() {
         .await
         .unwrap();
     assert_eq!(me.status(), 403);
-    let listed: Value = admin_call(&app, &admin.token, reqwest::Method::GET, "/api/v1/admin/api-keys", None)
+    let listed: Value = call(&app, &admin.token, reqwest::Method::GET, "/api/v1/admin/api-keys", None)
         .await
         .json()
         .await
@@ -235,7 +218,7 @@ async fn an_api_key_is_shown_once_works_until_revoked_and_records_its_use() {
 
     let id = key["id"].as_str().unwrap();
     assert_eq!(
-        admin_call(
+        call(
             &app,
             &admin.token,
             reqwest::Method::DELETE,
@@ -255,7 +238,7 @@ async fn an_api_key_is_shown_once_works_until_revoked_and_records_its_use() {
         .unwrap();
     assert_eq!(problem(after).await["code"], "auth.invalid_api_key");
 
-    let bad = admin_call(
+    let bad = call(
         &app,
         &admin.token,
         reqwest::Method::POST,
