@@ -118,7 +118,10 @@ impl NewPassword {
             return Err(FieldError::new(
                 "password",
                 "password.too_guessable",
-                format!("this password is too easy to guess: {hint}. A few unrelated words make a strong one."),
+                format!(
+                    "this password is too easy to guess: {}. A few unrelated words make a strong one.",
+                    hint.trim_end_matches('.')
+                ),
             ));
         }
         Ok(Self(raw.to_owned()))
