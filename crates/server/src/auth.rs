@@ -2,9 +2,8 @@
 //! sign-in limits, and the extractors every route declares its access with.
 //!
 //! Authorization is declared by what a handler extracts: [`Caller`] for any
-//! signed-in user or API key (then `require_*` for roles and scopes),
-//! [`MaybeCaller`] for the few public routes that read the caller when
-//! there is one. A route that extracts neither is public, and the
+//! signed-in user or API key, then `user`, `require_admin` or
+//! `require_scope`. A route that extracts no caller is public, and the
 //! authorization matrix test (`tests/api/identity/matrix.rs`) fails for any
 //! route it does not list, so a route cannot be added without deciding.
 
@@ -18,8 +17,7 @@ use std::sync::Arc;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
-use comptoir_db::platform::audit::Actor;
-use comptoir_domain::identity::{ApiScope, Grant, Role, Scope};
+use comptoir_domain::identity::{ApiScope, Grant, Role};
 use uuid::Uuid;
 
 use crate::app::AppState;
@@ -99,26 +97,9 @@ impl UserCaller {
     pub fn is_admin(&self) -> bool {
         self.has_role(Role::Admin)
     }
-
-    /// Whether the user holds `role` over this store (administrators hold
-    /// every role everywhere).
-    pub fn holds_in_store(&self, role: Role, store_id: Uuid) -> bool {
-        self.is_admin()
-            || self
-                .grants
-                .iter()
-                .any(|grant| grant.role() == role && grant.scope() == Scope::Store(store_id))
-    }
 }
 
 impl Principal {
-    pub fn actor(&self) -> Actor {
-        match self {
-            Principal::User(user) => Actor::User(user.id),
-            Principal::ApiKey { id, .. } => Actor::ApiKey(*id),
-        }
-    }
-
     /// For routes about the caller's own account: API keys have none.
     pub fn user(&self) -> Result<&UserCaller, AppError> {
         match self {
@@ -161,10 +142,6 @@ fn unauthorized(code: &'static str, detail: &'static str) -> AppError {
 /// an access token, or `X-API-Key`. Anything else answers 401.
 pub struct Caller(pub Principal);
 
-/// The caller when there is one; a credential that is present but wrong
-/// still answers 401 rather than being ignored.
-pub struct MaybeCaller(pub Option<Principal>);
-
 impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
@@ -176,14 +153,6 @@ impl FromRequestParts<AppState> for Caller {
                 "Sign in, or send an API key, to do this.",
             )),
         }
-    }
-}
-
-impl FromRequestParts<AppState> for MaybeCaller {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        Ok(MaybeCaller(authenticate(parts, state).await?))
     }
 }
 
@@ -247,5 +216,47 @@ impl FromRequestParts<AppState> for ClientInfo {
                 .and_then(|v| v.to_str().ok())
                 .map(|ua| ua.chars().take(300).collect()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use comptoir_domain::identity::Scope;
+
+    use super::*;
+
+    fn user(roles: &[Role]) -> Principal {
+        Principal::User(UserCaller {
+            id: Uuid::now_v7(),
+            session_id: Uuid::now_v7(),
+            grants: roles.iter().filter_map(|r| r.scoped(Scope::Global).ok()).collect(),
+        })
+    }
+
+    #[test]
+    fn administration_needs_the_admin_role_and_a_user() {
+        assert!(user(&[Role::Admin]).require_admin().is_ok());
+        assert_eq!(
+            user(&[Role::Customer]).require_admin().unwrap_err().status(),
+            StatusCode::FORBIDDEN
+        );
+        let key = Principal::ApiKey {
+            id: Uuid::now_v7(),
+            scopes: vec![ApiScope::CatalogWrite],
+        };
+        assert_eq!(key.require_admin().unwrap_err().status(), StatusCode::FORBIDDEN);
+        assert!(key.user().is_err());
+    }
+
+    #[test]
+    fn integrations_need_a_key_with_the_scope_or_an_administrator() {
+        let key = Principal::ApiKey {
+            id: Uuid::now_v7(),
+            scopes: vec![ApiScope::InventoryWrite],
+        };
+        assert!(key.require_scope(ApiScope::InventoryRead).is_ok(), "write implies read");
+        assert!(key.require_scope(ApiScope::CatalogRead).is_err());
+        assert!(user(&[Role::Admin]).require_scope(ApiScope::ReportsRead).is_ok());
+        assert!(user(&[Role::Customer]).require_scope(ApiScope::CatalogRead).is_err());
     }
 }

@@ -107,6 +107,15 @@ impl AppError {
     }
 
     /// An unexpected failure: 500, the cause logged and not shown.
+    /// A 422 naming every invalid field when there is one, `Ok` otherwise.
+    pub fn unless_valid(errors: Vec<FieldError>) -> Result<(), Self> {
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Self::validation(errors))
+        }
+    }
+
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
         let mut err = Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -154,6 +163,17 @@ impl AppError {
             code: self.code.clone().into_owned(),
             errors: self.errors.clone(),
         }
+    }
+}
+
+/// `code: detail`, for the command line, which has no problem document.
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.detail)?;
+        for error in &self.errors {
+            write!(f, "; {}: {}", error.field, error.message)?;
+        }
+        Ok(())
     }
 }
 

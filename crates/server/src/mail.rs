@@ -25,7 +25,7 @@ pub struct Email {
 
 /// Queues `email` in the caller's transaction.
 pub async fn queue(conn: &mut PgConnection, email: &Email) -> Result<Uuid, comptoir_db::Error> {
-    let payload = serde_json::to_value(email).map_err(|e| comptoir_db::Error::Other(sqlx::Error::Decode(e.into())))?;
+    let payload = serde_json::json!({"to": email.to, "subject": email.subject, "text": email.text});
     outbox::enqueue(conn, EMAIL_SEND, &payload).await
 }
 

@@ -10,7 +10,6 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::auth::reject_empty;
 use super::{State, parse_name};
 use crate::auth::Caller;
 use crate::crypto::FieldCipher;
@@ -186,7 +185,7 @@ fn apply(request: AddressRequest, address: &mut Address, cipher: &FieldCipher) -
             errors.push(FieldError::new(field, "required", "this field is required"));
         }
     }
-    reject_empty(errors)
+    AppError::unless_valid(errors)
 }
 
 /// The signed-in user's addresses, oldest first.

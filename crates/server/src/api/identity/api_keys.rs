@@ -15,7 +15,6 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::auth::reject_empty;
 use super::{SecurityEvent, State, record};
 use crate::auth::tokens::secret_hash;
 use crate::auth::{Caller, ClientInfo};
@@ -124,7 +123,7 @@ pub async fn create_api_key(
     if request.expires_at.is_some_and(|at| at <= OffsetDateTime::now_utc()) {
         errors.push(FieldError::new("expires_at", "invalid", "must be in the future"));
     }
-    reject_empty(errors)?;
+    AppError::unless_valid(errors)?;
     let key_bytes: [u8; 4] = rand::random();
     let prefix = format!("cpt_{}", hex::encode(key_bytes));
     let secret_bytes: [u8; 32] = rand::random();

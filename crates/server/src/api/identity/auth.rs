@@ -18,7 +18,7 @@ use crate::app::AppState;
 use crate::auth::password::Verified;
 use crate::auth::tokens::{ACCESS_TOKEN_LIFETIME, new_secret, secret_hash};
 use crate::auth::{ClientInfo, limits::Blocked};
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::extract::Json;
 use crate::http::RequestContext;
 
@@ -442,13 +442,4 @@ pub async fn logout(
     }
     tx.commit().await.map_err(AppError::unavailable)?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// A 422 naming every invalid field, when there is one.
-pub fn reject_empty(errors: Vec<FieldError>) -> Result<(), AppError> {
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::validation(errors))
-    }
 }

@@ -13,7 +13,6 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::auth::reject_empty;
 use super::{Account, SecurityEvent, State, parse_name, record};
 use crate::auth::password::Verified;
 use crate::auth::{Caller, ClientInfo};
@@ -89,7 +88,7 @@ pub async fn update_me(
             }
         },
     };
-    reject_empty(errors)?;
+    AppError::unless_valid(errors)?;
     let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
     db::update_profile(
         &mut tx,

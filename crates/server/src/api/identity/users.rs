@@ -14,7 +14,7 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::auth::{NewAccount, create_account, reject_empty};
+use super::auth::{NewAccount, create_account};
 use super::{
     Account, RoleRequest, RoleView, SecurityEvent, State, decode_cursor, encode_cursor, field_error, parse_email,
     parse_name, record,
@@ -152,7 +152,7 @@ pub async fn create_user(
         .enumerate()
         .filter_map(|(i, role)| role.grant(&format!("roles[{i}]")).map_err(|e| errors.push(e)).ok())
         .collect();
-    reject_empty(errors)?;
+    AppError::unless_valid(errors)?;
     let (Some(email), Some(first_name), Some(last_name), Some(password)) = (email, first_name, last_name, password)
     else {
         return Err(AppError::internal(anyhow::anyhow!("validated fields missing")));
@@ -195,7 +195,7 @@ pub async fn create_admin(
         let mut tx = state.db.begin().await?;
         super::grant(&mut tx, user.id, admin)
             .await
-            .map_err(|e| anyhow::anyhow!("{}", e.code()))?;
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         record(
             &mut tx,
             None,
@@ -208,12 +208,12 @@ pub async fn create_admin(
             },
         )
         .await
-        .map_err(|e| anyhow::anyhow!("{}", e.code()))?;
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
         tx.commit().await?;
         return Ok((
             Account::load(&mut conn, user.id, &state.cipher)
                 .await
-                .map_err(|e| anyhow::anyhow!("{}", e.code()))?,
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
             false,
         ));
     }
@@ -244,7 +244,7 @@ pub async fn create_admin(
     .await;
     match account {
         Ok(account) => Ok((account, true)),
-        Err(err) => Err(anyhow::anyhow!("{}: {}", err.code(), err.status())),
+        Err(err) => Err(anyhow::anyhow!("{err}")),
     }
 }
 
