@@ -30,6 +30,18 @@ enum Backend {
     Redis(RedisCache),
 }
 
+/// What [`Cache::lookup`] found.
+pub struct Lookup {
+    pub value: Option<bytes::Bytes>,
+    /// `None` when the backend did not answer: nothing will be stored.
+    generation: Option<Generation>,
+}
+
+enum Generation {
+    Memory(u64),
+    Redis(String),
+}
+
 /// Why the cache backend cannot serve right now.
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
@@ -107,6 +119,43 @@ impl Cache {
                 metrics::counter!("cache_misses_total", "namespace" => namespace).increment(1);
                 None
             }
+        }
+    }
+
+    /// Looks a whole response body up, remembering the namespace's
+    /// generation for [`Self::fill`].
+    pub async fn lookup(&self, namespace: &'static str, key: &str) -> Lookup {
+        let (generation, value) = match &*self.backend {
+            Backend::Memory(cache) => {
+                let (generation, value) = cache.lookup(namespace, key).await;
+                (Some(Generation::Memory(generation)), value)
+            }
+            Backend::Redis(cache) => match cache.lookup(namespace, key).await {
+                Ok((generation, value)) => (Some(Generation::Redis(generation)), value.map(Into::into)),
+                Err(_) => (None, None),
+            },
+        };
+        let outcome = if value.is_some() {
+            "cache_hits_total"
+        } else {
+            "cache_misses_total"
+        };
+        metrics::counter!(outcome, "namespace" => namespace).increment(1);
+        Lookup { value, generation }
+    }
+
+    /// Stores the value a missed [`Self::lookup`] had to compute, in the
+    /// generation the lookup saw: if the namespace was invalidated since,
+    /// the value (perhaps read before the change) is never served.
+    pub async fn fill(&self, namespace: &'static str, lookup: &Lookup, key: &str, value: bytes::Bytes, ttl: Duration) {
+        match (&*self.backend, &lookup.generation) {
+            (Backend::Memory(cache), Some(Generation::Memory(generation))) => {
+                cache.fill(namespace, *generation, key, value, ttl).await;
+            }
+            (Backend::Redis(cache), Some(Generation::Redis(generation))) => {
+                cache.fill(namespace, generation, key, &value, ttl).await;
+            }
+            _ => {}
         }
     }
 

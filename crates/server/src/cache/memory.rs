@@ -9,7 +9,7 @@ use moka::Expiry;
 
 #[derive(Clone)]
 struct Entry {
-    value: std::sync::Arc<Vec<u8>>,
+    value: bytes::Bytes,
     ttl: Duration,
 }
 
@@ -49,26 +49,41 @@ impl MemoryCache {
         }
     }
 
-    fn key(&self, namespace: &str, key: &str) -> String {
-        let generation = self
-            .generations
+    fn generation(&self, namespace: &str) -> u64 {
+        self.generations
             .lock()
             .map(|g| g.get(namespace).copied().unwrap_or(0))
-            .unwrap_or(0);
-        format!("{namespace}:{generation}:{key}")
+            .unwrap_or(0)
+    }
+
+    fn key(&self, namespace: &str, key: &str) -> String {
+        format!("{namespace}:{}:{key}", self.generation(namespace))
     }
 
     pub async fn get(&self, namespace: &str, key: &str) -> Option<Vec<u8>> {
         let entry = self.entries.get(&self.key(namespace, key)).await?;
-        Some(entry.value.as_ref().clone())
+        Some(entry.value.to_vec())
+    }
+
+    /// The entry and the generation it was looked up in.
+    pub async fn lookup(&self, namespace: &str, key: &str) -> (u64, Option<bytes::Bytes>) {
+        let generation = self.generation(namespace);
+        let entry = self.entries.get(&format!("{namespace}:{generation}:{key}")).await;
+        (generation, entry.map(|e| e.value))
     }
 
     pub async fn set(&self, namespace: &str, key: &str, value: Vec<u8>, ttl: Duration) {
-        let entry = Entry {
-            value: std::sync::Arc::new(value),
-            ttl,
-        };
-        self.entries.insert(self.key(namespace, key), entry).await;
+        self.fill(namespace, self.generation(namespace), key, value.into(), ttl)
+            .await;
+    }
+
+    /// Stores under the generation a lookup saw, so a value read before an
+    /// invalidation never lands in the generation after it.
+    pub async fn fill(&self, namespace: &str, generation: u64, key: &str, value: bytes::Bytes, ttl: Duration) {
+        let entry = Entry { value, ttl };
+        self.entries
+            .insert(format!("{namespace}:{generation}:{key}"), entry)
+            .await;
     }
 
     pub async fn delete(&self, namespace: &str, key: &str) {

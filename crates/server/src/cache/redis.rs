@@ -19,6 +19,10 @@ const GET: &str = r"
 local generation = redis.call('GET', KEYS[1]) or '0'
 return redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])
 ";
+const LOOKUP: &str = r"
+local generation = redis.call('GET', KEYS[1]) or '0'
+return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])}
+";
 const SET: &str = r"
 local generation = redis.call('GET', KEYS[1]) or '0'
 redis.call('SET', ARGV[1] .. generation .. ':' .. ARGV[2], ARGV[3], 'PX', ARGV[4])
@@ -46,6 +50,7 @@ pub struct RedisCache {
     prefix: String,
     timeout: Duration,
     get: redis::Script,
+    lookup: redis::Script,
     set: redis::Script,
     delete: redis::Script,
     count: redis::Script,
@@ -71,6 +76,7 @@ impl RedisCache {
             prefix: prefix.to_owned(),
             timeout,
             get: redis::Script::new(GET),
+            lookup: redis::Script::new(LOOKUP),
             set: redis::Script::new(SET),
             delete: redis::Script::new(DELETE),
             count: redis::Script::new(COUNT),
@@ -184,6 +190,39 @@ impl RedisCache {
                 .await
         })
         .await
+    }
+
+    /// The entry and the generation it was looked up in, in one round trip.
+    pub async fn lookup(&self, namespace: &str, key: &str) -> Result<(String, Option<Vec<u8>>), CacheError> {
+        let generation_key = self.generation_key(namespace);
+        let prefix = self.entry_prefix(namespace);
+        self.run("get", async |mut conn| {
+            self.lookup
+                .key(&generation_key)
+                .arg(&prefix)
+                .arg(key)
+                .invoke_async(&mut conn)
+                .await
+        })
+        .await
+    }
+
+    /// Stores under the generation a lookup saw: a value read before an
+    /// invalidation never lands in the generation after it.
+    pub async fn fill(&self, namespace: &str, generation: &str, key: &str, value: &[u8], ttl: Duration) {
+        let entry_key = format!("{}{generation}:{key}", self.entry_prefix(namespace));
+        let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        let _ = self
+            .run::<()>("set", async |mut conn| {
+                redis::cmd("SET")
+                    .arg(&entry_key)
+                    .arg(value)
+                    .arg("PX")
+                    .arg(ttl_ms)
+                    .query_async(&mut conn)
+                    .await
+            })
+            .await;
     }
 
     pub async fn set(&self, namespace: &str, key: &str, value: Vec<u8>, ttl: Duration) {
