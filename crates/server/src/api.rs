@@ -1,4 +1,5 @@
 //! HTTP handlers, one module per context and one file per action.
 
+pub mod catalog;
 pub mod identity;
 pub mod platform;

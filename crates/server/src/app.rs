@@ -24,6 +24,8 @@ pub struct Shared {
     pub metrics: PrometheusHandle,
     pub auth: crate::auth::Auth,
     pub cipher: crate::crypto::FieldCipher,
+    /// Attribute rules compiled once per version of their type.
+    pub catalog_rules: crate::api::catalog::rules::RuleCache,
 }
 
 impl AppState {

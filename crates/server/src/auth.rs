@@ -142,6 +142,14 @@ fn unauthorized(code: &'static str, detail: &'static str) -> AppError {
 /// an access token, or `X-API-Key`. Anything else answers 401.
 pub struct Caller(pub Principal);
 
+impl std::ops::Deref for Caller {
+    type Target = Principal;
+
+    fn deref(&self) -> &Principal {
+        &self.0
+    }
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 

@@ -28,8 +28,11 @@ enum Command {
     /// Load data into the database.
     Seed {
         /// The demo shop's data.
-        #[arg(long, required = true)]
+        #[arg(long, required_unless_present = "products")]
         demo: bool,
+        /// Add N generated products (1 to 1,000,000; deterministic) for benchmarks.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        products: Option<u32>,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -98,9 +101,15 @@ pub fn main() -> ExitCode {
                 tracing::info!("migrations applied");
                 Ok(())
             }
-            Command::Seed { demo: _ } => {
+            Command::Seed { demo, products } => {
                 let db = crate::serve::open_database(&config).await?;
-                crate::seed::demo(&db).await
+                if demo {
+                    crate::seed::demo(&db).await?;
+                }
+                if let Some(count) = products {
+                    crate::seed::generated_products(&db, count).await?;
+                }
+                Ok(())
             }
             Command::Openapi => Ok(()),
             Command::Admin {

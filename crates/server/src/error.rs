@@ -40,7 +40,7 @@ pub struct Problem {
 }
 
 /// One invalid field of a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 pub struct FieldError {
     /// Dotted path of the field in the request (`shipping_address.postal_code`).
     pub field: String,
@@ -220,6 +220,17 @@ impl From<comptoir_db::Error> for AppError {
             ),
             Db::Retryable(cause) => Self::unavailable(cause),
             Db::Other(cause) => Self::internal(cause),
+        }
+    }
+}
+
+/// A connection that cannot be had (pool exhausted, database down) is a
+/// 503 the client may retry; anything else is classified like a query error.
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => Self::unavailable(err),
+            other => comptoir_db::Error::from(other).into(),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod extract;
 pub mod http;
 pub mod mail;
+pub mod markdown;
 pub mod platform;
 pub mod router;
 pub mod seed;

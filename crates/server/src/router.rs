@@ -4,6 +4,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::api::catalog::{attribute_types, categories, definitions, favorites, import, listing, products, variants};
 use crate::api::identity::{addresses, api_keys, auth, me, recovery, users};
 use crate::api::platform::{health, metrics};
 use crate::app::AppState;
@@ -22,6 +23,9 @@ POSTs that move money or stock take an `Idempotency-Key` header.",
     tags(
         (name = "platform", description = "Health, metrics and the API description itself."),
         (name = "identity", description = "Accounts, sign-in, sessions, roles and API keys."),
+        (name = "catalog", description = "Categories, products and variants, attribute types, search with facets, \
+favourites, and the product CSV. Public reads carry `ETag` and answer `If-None-Match` with 304; \
+administrative writes take `If-Match` and answer 412 on a stale version."),
     ),
     modifiers(&SecuritySchemes),
     components(schemas(Problem, FieldError)),
@@ -79,6 +83,39 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(users::enable_user))
         .routes(routes!(api_keys::list_api_keys, api_keys::create_api_key))
         .routes(routes!(api_keys::revoke_api_key))
+        .routes(routes!(listing::list_products))
+        .routes(routes!(listing::get_product))
+        .routes(routes!(categories::list_categories))
+        .routes(routes!(attribute_types::validate_value))
+        .routes(routes!(favorites::list_favorites))
+        .routes(routes!(favorites::add_favorite, favorites::remove_favorite))
+        .routes(routes!(categories::admin_list_categories, categories::create_category))
+        .routes(routes!(
+            categories::get_category,
+            categories::update_category,
+            categories::delete_category
+        ))
+        .routes(routes!(
+            attribute_types::list_attribute_types,
+            attribute_types::create_attribute_type
+        ))
+        .routes(routes!(
+            attribute_types::get_attribute_type,
+            attribute_types::update_attribute_type,
+            attribute_types::delete_attribute_type
+        ))
+        .routes(routes!(definitions::list_definitions, definitions::create_definition))
+        .routes(routes!(definitions::update_definition, definitions::delete_definition))
+        .routes(routes!(products::admin_list_products, products::create_product))
+        .routes(routes!(import::import_products))
+        .routes(routes!(import::export_products))
+        .routes(routes!(
+            products::get_product,
+            products::update_product,
+            products::delete_product
+        ))
+        .routes(routes!(variants::create_variant))
+        .routes(routes!(variants::update_variant, variants::delete_variant))
 }
 
 /// The OpenAPI document served at `/api/v1/openapi.json`.

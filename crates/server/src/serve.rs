@@ -38,6 +38,7 @@ pub fn state(config: Config, db: PgPool) -> AppState {
     AppState::new(crate::app::Shared {
         auth: crate::auth::Auth::new(&config, cache.clone()),
         cipher: crate::crypto::FieldCipher::new(&config.data_keys),
+        catalog_rules: Default::default(),
         cache,
         config,
         db,

@@ -36,6 +36,22 @@ struct Fixture {
     api_key: Uuid,
     refresh_tokens: Vec<String>,
     store: Uuid,
+    catalog: CatalogFixture,
+}
+
+/// Catalog objects the rows read, change and delete.
+struct CatalogFixture {
+    category: Uuid,
+    category_to_delete: Uuid,
+    attribute_type: Uuid,
+    type_to_delete: Uuid,
+    definition: Uuid,
+    definition_to_delete: Uuid,
+    product: Uuid,
+    product_slug: String,
+    product_to_delete: Uuid,
+    variant: Uuid,
+    variant_to_delete: Uuid,
 }
 
 struct Row {
@@ -283,7 +299,279 @@ fn rows() -> Vec<Row> {
             body: none,
             expected: ADMIN_ONLY(204),
         },
+        Row {
+            method: "get",
+            path: "/api/v1/products",
+            url: |_| "/api/v1/products?q=matrice".into(),
+            body: none,
+            expected: PUBLIC_200,
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/products/{id_or_slug}",
+            url: |f| format!("/api/v1/products/{}", f.catalog.product_slug),
+            body: none,
+            expected: PUBLIC_200,
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/categories",
+            url: |_| "/api/v1/categories".into(),
+            body: none,
+            expected: PUBLIC_200,
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/attribute-types/{id}/validate",
+            url: |f| format!("/api/v1/attribute-types/{}/validate", f.catalog.attribute_type),
+            body: |_, _| Some(json!({"value": "chene"})),
+            expected: PUBLIC_200,
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/me/favorites",
+            url: |_| "/api/v1/me/favorites".into(),
+            body: none,
+            expected: SIGNED_IN(200),
+        },
+        Row {
+            method: "put",
+            path: "/api/v1/me/favorites/{product_id}",
+            url: |f| format!("/api/v1/me/favorites/{}", f.catalog.product),
+            body: none,
+            expected: SIGNED_IN(204),
+        },
+        Row {
+            method: "delete",
+            path: "/api/v1/me/favorites/{product_id}",
+            url: |f| format!("/api/v1/me/favorites/{}", f.catalog.product),
+            body: none,
+            expected: SIGNED_IN(204),
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/admin/categories",
+            url: |_| "/api/v1/admin/categories".into(),
+            body: none,
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/admin/categories",
+            url: |_| "/api/v1/admin/categories".into(),
+            body: |_, _| Some(json!({"name": "Matrice"})),
+            expected: ADMIN_ONLY(201),
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/admin/categories/{id}",
+            url: |f| format!("/api/v1/admin/categories/{}", f.catalog.category),
+            body: none,
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "patch",
+            path: "/api/v1/admin/categories/{id}",
+            url: |f| format!("/api/v1/admin/categories/{}", f.catalog.category),
+            body: |_, _| Some(json!({"description": "Changée"})),
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "delete",
+            path: "/api/v1/admin/categories/{id}",
+            url: |f| format!("/api/v1/admin/categories/{}", f.catalog.category_to_delete),
+            body: none,
+            expected: ADMIN_ONLY(204),
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/admin/attribute-types",
+            url: |_| "/api/v1/admin/attribute-types".into(),
+            body: none,
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/admin/attribute-types",
+            url: |_| "/api/v1/admin/attribute-types".into(),
+            body: |_, _| Some(json!({"name": "matrix_new", "kind": "text"})),
+            expected: ADMIN_ONLY(201),
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/admin/attribute-types/{id}",
+            url: |f| format!("/api/v1/admin/attribute-types/{}", f.catalog.attribute_type),
+            body: none,
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "patch",
+            path: "/api/v1/admin/attribute-types/{id}",
+            url: |f| format!("/api/v1/admin/attribute-types/{}", f.catalog.attribute_type),
+            body: |_, _| Some(json!({"label": "Bois"})),
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "delete",
+            path: "/api/v1/admin/attribute-types/{id}",
+            url: |f| format!("/api/v1/admin/attribute-types/{}", f.catalog.type_to_delete),
+            body: none,
+            expected: ADMIN_ONLY(204),
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/admin/attribute-definitions",
+            url: |_| "/api/v1/admin/attribute-definitions".into(),
+            body: none,
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/admin/attribute-definitions",
+            // The built-in `url` type, not yet attached to the category.
+            url: |_| "/api/v1/admin/attribute-definitions".into(),
+            body: |f, _| {
+                Some(
+                    json!({"category_id": f.catalog.category, "attribute_type_id": "019ab000-0000-7000-8000-000000000003"}),
+                )
+            },
+            expected: ADMIN_ONLY(201),
+        },
+        Row {
+            method: "patch",
+            path: "/api/v1/admin/attribute-definitions/{id}",
+            url: |f| format!("/api/v1/admin/attribute-definitions/{}", f.catalog.definition),
+            body: |_, _| Some(json!({"filterable": true})),
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "delete",
+            path: "/api/v1/admin/attribute-definitions/{id}",
+            url: |f| format!("/api/v1/admin/attribute-definitions/{}", f.catalog.definition_to_delete),
+            body: none,
+            expected: ADMIN_ONLY(204),
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/admin/products",
+            url: |_| "/api/v1/admin/products".into(),
+            body: none,
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/admin/products",
+            url: |_| "/api/v1/admin/products".into(),
+            body: |_, _| Some(json!({"name": "Produit matrice"})),
+            expected: ADMIN_ONLY(201),
+        },
+        // Authorised before the body is read; the administrator's empty
+        // body is not a CSV file.
+        Row {
+            method: "post",
+            path: "/api/v1/admin/products/import",
+            url: |_| "/api/v1/admin/products/import".into(),
+            body: none,
+            expected: ADMIN_ONLY(415),
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/admin/products/export",
+            url: |_| "/api/v1/admin/products/export".into(),
+            body: none,
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/admin/products/{id}",
+            url: |f| format!("/api/v1/admin/products/{}", f.catalog.product),
+            body: none,
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "patch",
+            path: "/api/v1/admin/products/{id}",
+            url: |f| format!("/api/v1/admin/products/{}", f.catalog.product),
+            body: |_, _| Some(json!({"brand": "Kerlann"})),
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "delete",
+            path: "/api/v1/admin/products/{id}",
+            url: |f| format!("/api/v1/admin/products/{}", f.catalog.product_to_delete),
+            body: none,
+            expected: ADMIN_ONLY(204),
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/admin/products/{id}/variants",
+            url: |f| format!("/api/v1/admin/products/{}/variants", f.catalog.product),
+            body: |_, _| Some(json!({"sku": "MATRIX-NEW", "price_minor": 1990})),
+            expected: ADMIN_ONLY(201),
+        },
+        Row {
+            method: "patch",
+            path: "/api/v1/admin/products/{id}/variants/{variant_id}",
+            url: |f| {
+                format!(
+                    "/api/v1/admin/products/{}/variants/{}",
+                    f.catalog.product, f.catalog.variant
+                )
+            },
+            body: |_, _| Some(json!({"weight_grams": 450})),
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "delete",
+            path: "/api/v1/admin/products/{id}/variants/{variant_id}",
+            url: |f| {
+                format!(
+                    "/api/v1/admin/products/{}/variants/{}",
+                    f.catalog.product, f.catalog.variant_to_delete
+                )
+            },
+            body: none,
+            expected: ADMIN_ONLY(204),
+        },
     ]
+}
+
+async fn catalog_fixture(app: &TestApp) -> CatalogFixture {
+    use crate::catalog::{Seeded, seed_product};
+    let mut conn = app.db().acquire().await.unwrap();
+    let category = crate::catalog::seed_category(&mut conn, "matrice", None).await;
+    let category_to_delete = crate::catalog::seed_category(&mut conn, "matrice-vide", None).await;
+    let attribute_type = crate::catalog::seed_enum_type(&mut conn, "matrix_wood", &["chene", "acacia"]).await;
+    let type_to_delete = crate::catalog::seed_enum_type(&mut conn, "matrix_gone", &["x"]).await;
+    let definition = crate::catalog::seed_definition(&mut conn, category, attribute_type, false).await;
+    // The built-in `email` type.
+    let email = "019ab000-0000-7000-8000-000000000002".parse().unwrap();
+    let definition_to_delete = crate::catalog::seed_definition(&mut conn, category, email, false).await;
+    let Seeded {
+        product,
+        slug,
+        variants,
+    } = seed_product(
+        &mut conn,
+        "Produit de la matrice",
+        Some(category),
+        &["MATRIX-1", "MATRIX-2"],
+    )
+    .await;
+    let other = seed_product(&mut conn, "Produit à supprimer", Some(category), &["MATRIX-3"]).await;
+    CatalogFixture {
+        category,
+        category_to_delete,
+        attribute_type,
+        type_to_delete,
+        definition,
+        definition_to_delete,
+        product,
+        product_slug: slug,
+        product_to_delete: other.product,
+        variant: variants[0],
+        variant_to_delete: variants[1],
+    }
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -365,7 +653,9 @@ async fn fixture(app: &TestApp) -> Fixture {
     .await
     .unwrap()
     .id;
+    let catalog = catalog_fixture(app).await;
     Fixture {
+        catalog,
         address_of_a,
         customer_a: a.id,
         session_of_a: a.session_id,

@@ -71,6 +71,7 @@ async fn ready_is_503_when_the_database_does_not_answer() {
             .unwrap(),
         auth: comptoir_server::auth::Auth::new(&app.state.config, app.state.cache.clone()),
         cipher: comptoir_server::crypto::FieldCipher::new(&app.state.config.data_keys),
+        catalog_rules: Default::default(),
         cache: app.state.cache.clone(),
         config: app.state.config.clone(),
         metrics: app.state.metrics.clone(),

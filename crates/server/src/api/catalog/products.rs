@@ -1,0 +1,535 @@
+//! Products in the back office: create (with variants), read, change,
+//! delete, list every status. The checks here are also those of the CSV
+//! import.
+
+use axum::Extension;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use comptoir_db::PgConnection;
+use comptoir_db::catalog::{self as db, Product, SlugTable, Variant};
+use comptoir_domain::catalog::{ProductStatus, TaxClass, parse_image_url, parse_title};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::rules::{RuleCache, check_product_attributes};
+use super::variants::{VariantRequest, VariantView, check_variants};
+use super::{IfMatch, State, audit, catalog_reader, catalog_writer, changed_slug, invalidate, new_slug, versioned};
+use crate::api::identity::{decode_cursor, encode_cursor};
+use crate::auth::Caller;
+use crate::error::{AppError, FieldError};
+use crate::extract::{Json, Path, Query};
+use crate::http::RequestContext;
+
+/// A product as the back office sees it, with its variants and version.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProductView {
+    pub id: Uuid,
+    #[schema(example = "barrique-bordelaise-225-l-chene-francais")]
+    pub slug: String,
+    pub name: String,
+    /// Markdown.
+    pub description: String,
+    pub brand: Option<String>,
+    /// `draft`, `active` or `archived`.
+    pub status: String,
+    /// `standard` (20 %), `intermediate` (10 %), `reduced` (5.5 %), `super_reduced` (2.1 %).
+    pub tax_class: String,
+    pub category_id: Option<Uuid>,
+    pub image_urls: Vec<String>,
+    #[schema(value_type = Object, example = json!({"wood_type": "chene_francais", "volume_liters": 225}))]
+    pub attributes: Value,
+    pub price_min_minor: Option<i64>,
+    pub price_max_minor: Option<i64>,
+    pub variants: Vec<VariantView>,
+    pub version: i32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+impl ProductView {
+    pub fn new(p: Product, variants: Vec<Variant>) -> Self {
+        Self {
+            id: p.id,
+            slug: p.slug,
+            name: p.name,
+            description: p.description,
+            brand: p.brand,
+            status: p.status,
+            tax_class: p.tax_class,
+            category_id: p.category_id,
+            image_urls: p.image_urls,
+            attributes: p.attributes,
+            price_min_minor: p.price_min_minor,
+            price_max_minor: p.price_max_minor,
+            variants: variants.into_iter().map(Into::into).collect(),
+            version: p.version,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+        }
+    }
+}
+
+/// A new product, or the fields to change. On `PATCH`, absent fields stay
+/// and `null` clears `brand` or `category_id`; `attributes` replaces the
+/// whole set. `variants` only on `POST` (then use the variant routes).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductRequest {
+    #[schema(example = "Barrique bordelaise 225 L chêne français")]
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub brand: Option<Option<String>>,
+    pub status: Option<String>,
+    pub tax_class: Option<String>,
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub category_id: Option<Option<Uuid>>,
+    pub image_urls: Option<Vec<String>>,
+    #[schema(value_type = Option<Object>)]
+    pub attributes: Option<Map<String, Value>>,
+    pub variants: Option<Vec<VariantRequest>>,
+}
+
+pub const MAX_DESCRIPTION_CHARS: usize = 20_000;
+
+/// Applies `request` onto `product` and checks the result, attributes
+/// included, reporting every problem with `prefix` before field names.
+pub async fn apply_product(
+    conn: &mut PgConnection,
+    rules: &RuleCache,
+    request: &ProductRequest,
+    product: &mut Product,
+    is_new: bool,
+    prefix: &str,
+    errors: &mut Vec<FieldError>,
+) -> Result<(), AppError> {
+    let field = |name: &str| format!("{prefix}{name}");
+    match (&request.name, is_new) {
+        (Some(name), _) => match parse_title(name) {
+            Ok(name) => product.name = name,
+            Err(message) => errors.push(FieldError::new(field("name"), "invalid", message)),
+        },
+        (None, true) => errors.push(FieldError::new(field("name"), "required", "is required")),
+        (None, false) => {}
+    }
+    if is_new {
+        product.slug = new_slug(
+            conn,
+            SlugTable::Products,
+            request.slug.as_deref(),
+            &product.name,
+            errors,
+        )
+        .await?;
+    } else if let Some(slug) = &request.slug {
+        product.slug = changed_slug(conn, SlugTable::Products, slug, &product.slug, errors).await?;
+    }
+    if let Some(description) = &request.description {
+        if description.chars().count() > MAX_DESCRIPTION_CHARS {
+            errors.push(FieldError::new(
+                field("description"),
+                "too_long",
+                format!("at most {MAX_DESCRIPTION_CHARS} characters"),
+            ));
+        }
+        description.trim().clone_into(&mut product.description);
+    }
+    if let Some(brand) = &request.brand {
+        product.brand = match brand.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+            Some(b) if b.chars().count() > 100 || b.chars().any(char::is_control) => {
+                errors.push(FieldError::new(
+                    field("brand"),
+                    "invalid",
+                    "a brand has at most 100 characters",
+                ));
+                None
+            }
+            other => other.map(str::to_owned),
+        };
+    }
+    if let Some(status) = &request.status {
+        match ProductStatus::parse(status) {
+            Ok(status) => status.as_str().clone_into(&mut product.status),
+            Err(message) => errors.push(FieldError::new(field("status"), "invalid", message)),
+        }
+    }
+    if let Some(tax_class) = &request.tax_class {
+        match TaxClass::parse(tax_class) {
+            Ok(class) => class.as_str().clone_into(&mut product.tax_class),
+            Err(message) => errors.push(FieldError::new(field("tax_class"), "invalid", message)),
+        }
+    }
+    if let Some(urls) = &request.image_urls {
+        if urls.len() > 20 {
+            errors.push(FieldError::new(field("image_urls"), "too_long", "at most 20 images"));
+        }
+        let mut checked = Vec::with_capacity(urls.len());
+        for (i, url) in urls.iter().enumerate() {
+            match parse_image_url(url) {
+                Ok(url) => checked.push(url),
+                Err(message) => errors.push(FieldError::new(format!("{prefix}image_urls[{i}]"), "invalid", message)),
+            }
+        }
+        product.image_urls = checked;
+    }
+    if let Some(category) = request.category_id {
+        product.category_id = category;
+    }
+    let lineage = match product.category_id {
+        Some(category) => {
+            let lineage = db::category_lineage(conn, category).await?;
+            if lineage.is_empty() {
+                errors.push(FieldError::new(field("category_id"), "not_found", "no such category"));
+            }
+            lineage
+        }
+        None => Vec::new(),
+    };
+    let applied = db::attributes_for_categories(conn, &lineage).await?;
+    let attributes_prefix = field("attributes.");
+    product.attributes = Value::Object(match &request.attributes {
+        Some(given) => check_product_attributes(rules, &applied, given, &attributes_prefix, errors),
+        None => {
+            // Stored values that no longer apply (a definition removed, a
+            // category changed) are dropped, not reported.
+            let mut stored = product.attributes.as_object().cloned().unwrap_or_default();
+            stored.retain(|code, _| applied.iter().any(|a| &a.attribute_type.name == code));
+            check_product_attributes(rules, &applied, &stored, &attributes_prefix, errors)
+        }
+    });
+    Ok(())
+}
+
+pub fn empty_product(now: OffsetDateTime) -> Product {
+    Product {
+        id: Uuid::now_v7(),
+        slug: String::new(),
+        name: String::new(),
+        description: String::new(),
+        brand: None,
+        status: ProductStatus::Draft.as_str().to_owned(),
+        tax_class: TaxClass::Standard.as_str().to_owned(),
+        category_id: None,
+        image_urls: Vec::new(),
+        attributes: Value::Object(Map::new()),
+        price_min_minor: None,
+        price_max_minor: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Maps the unique constraints a product write can hit to field errors.
+pub fn product_conflict(err: comptoir_db::Error) -> AppError {
+    match &err {
+        comptoir_db::Error::Conflict { constraint } => {
+            let (field, what) = match constraint.as_str() {
+                c if c == db::PRODUCT_SLUG_TAKEN => ("slug", "another product already has this slug"),
+                c if c == db::SKU_TAKEN => ("sku", "another variant already has this SKU"),
+                c if c == db::EAN13_TAKEN => ("ean13", "another variant already has this barcode"),
+                _ => return err.into(),
+            };
+            AppError::validation(vec![FieldError::new(field, "taken", what)])
+        }
+        comptoir_db::Error::ForeignKey { .. } => AppError::conflict(
+            "catalog.variant_has_stock",
+            "A variant of this product has held stock: archive the product instead of deleting it.",
+        ),
+        _ => err.into(),
+    }
+}
+
+fn product_not_found() -> AppError {
+    AppError::not_found("catalog.product_not_found", "No such product.")
+}
+
+/// Creates a product, with its variants; every invalid field is reported at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/products",
+    tag = "catalog",
+    security(("bearer" = []), ("api_key" = [])),
+    request_body = ProductRequest,
+    responses(
+        (status = 201, body = ProductView, headers(("ETag" = String, description = "The version"))),
+        (status = 401, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem),
+        (status = 422, description = "Every invalid field, attribute and variant", body = crate::error::Problem),
+    )
+)]
+pub async fn create_product(
+    state: State,
+    caller: Caller,
+    context: Option<Extension<std::sync::Arc<RequestContext>>>,
+    Json(request): Json<ProductRequest>,
+) -> Result<Response, AppError> {
+    let actor = catalog_writer(&caller)?;
+    let mut tx = state.db.begin().await?;
+    let mut errors = Vec::new();
+    let mut product = empty_product(OffsetDateTime::now_utc());
+    apply_product(
+        &mut tx,
+        &state.catalog_rules,
+        &request,
+        &mut product,
+        true,
+        "",
+        &mut errors,
+    )
+    .await?;
+    let variants = check_variants(
+        &mut tx,
+        product.id,
+        request.variants.as_deref().unwrap_or_default(),
+        &mut errors,
+    )
+    .await?;
+    AppError::unless_valid(errors)?;
+    let product = db::save_product(&mut tx, &product).await.map_err(product_conflict)?;
+    let mut saved = Vec::with_capacity(variants.len());
+    for variant in &variants {
+        saved.push(db::save_variant(&mut tx, variant).await.map_err(product_conflict)?);
+    }
+    db::refresh_price_range(&mut tx, product.id).await?;
+    let product = db::get_product(&mut tx, product.id).await?;
+    audit(
+        &mut tx,
+        context.as_deref(),
+        actor,
+        "catalog.product.created",
+        ("product", product.id),
+        json!({"slug": product.slug, "variants": saved.len()}),
+    )
+    .await?;
+    tx.commit().await?;
+    invalidate(&state).await;
+    Ok(versioned(
+        StatusCode::CREATED,
+        product.version,
+        ProductView::new(product, saved),
+    ))
+}
+
+/// One product, any status, with its variants and its version in `ETag`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/products/{id}",
+    tag = "catalog",
+    security(("bearer" = []), ("api_key" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, body = ProductView, headers(("ETag" = String, description = "The version"))),
+        (status = 401, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem),
+    )
+)]
+pub async fn get_product(state: State, caller: Caller, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    catalog_reader(&caller)?;
+    let mut conn = state.db.acquire().await?;
+    let product = db::get_product(&mut conn, id).await.map_err(|err| match err {
+        comptoir_db::Error::NotFound => product_not_found(),
+        other => other.into(),
+    })?;
+    let variants = db::variants_of(&mut conn, &[id]).await?;
+    Ok(versioned(
+        StatusCode::OK,
+        product.version,
+        ProductView::new(product, variants),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AdminProductQuery {
+    /// `draft`, `active` or `archived`.
+    pub status: Option<String>,
+    /// 1 to 100, 20 by default.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AdminProductList {
+    pub items: Vec<ProductView>,
+    pub next_cursor: Option<String>,
+}
+
+/// Every product, drafts and archived ones included, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/products",
+    tag = "catalog",
+    security(("bearer" = []), ("api_key" = [])),
+    params(AdminProductQuery),
+    responses(
+        (status = 200, body = AdminProductList),
+        (status = 401, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem),
+    )
+)]
+pub async fn admin_list_products(
+    state: State,
+    caller: Caller,
+    Query(query): Query<AdminProductQuery>,
+) -> Result<Json<AdminProductList>, AppError> {
+    catalog_reader(&caller)?;
+    let limit = query.limit.unwrap_or(20);
+    let mut errors = Vec::new();
+    if !(1..=100).contains(&limit) {
+        errors.push(FieldError::new("limit", "out_of_range", "from 1 to 100"));
+    }
+    let status = match query.status.as_deref().map(ProductStatus::parse).transpose() {
+        Ok(status) => status,
+        Err(message) => {
+            errors.push(FieldError::new("status", "invalid", message));
+            None
+        }
+    };
+    AppError::unless_valid(errors)?;
+    let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let mut conn = state.db.acquire().await?;
+    let mut products = db::admin_list_products(&mut conn, status.map(ProductStatus::as_str), after, limit + 1).await?;
+    let next_cursor = if products.len() > usize::try_from(limit).unwrap_or(20) {
+        products.pop();
+        products.last().map(|p| encode_cursor(p.created_at, p.id))
+    } else {
+        None
+    };
+    let ids: Vec<Uuid> = products.iter().map(|p| p.id).collect();
+    let mut variants = db::variants_of(&mut conn, &ids).await?;
+    let items = products
+        .into_iter()
+        .map(|p| {
+            let (mine, rest): (Vec<_>, Vec<_>) = variants.drain(..).partition(|v| v.product_id == p.id);
+            variants = rest;
+            ProductView::new(p, mine)
+        })
+        .collect();
+    Ok(Json(AdminProductList { items, next_cursor }))
+}
+
+/// Changes a product's fields; `attributes` are checked against its category.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/products/{id}",
+    tag = "catalog",
+    security(("bearer" = []), ("api_key" = [])),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The version you edited")),
+    request_body = ProductRequest,
+    responses(
+        (status = 200, body = ProductView, headers(("ETag" = String, description = "The new version"))),
+        (status = 401, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem),
+        (status = 412, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem),
+    )
+)]
+pub async fn update_product(
+    state: State,
+    caller: Caller,
+    if_match: IfMatch,
+    context: Option<Extension<std::sync::Arc<RequestContext>>>,
+    Path(id): Path<Uuid>,
+    Json(request): Json<ProductRequest>,
+) -> Result<Response, AppError> {
+    let actor = catalog_writer(&caller)?;
+    if request.variants.is_some() {
+        return Err(AppError::validation(vec![FieldError::new(
+            "variants",
+            "unknown",
+            "change variants through /api/v1/admin/products/{id}/variants",
+        )]));
+    }
+    let mut tx = state.db.begin().await?;
+    let mut product = db::product_for_update(&mut tx, id)
+        .await?
+        .ok_or_else(product_not_found)?;
+    if_match.check(product.version)?;
+    let mut errors = Vec::new();
+    apply_product(
+        &mut tx,
+        &state.catalog_rules,
+        &request,
+        &mut product,
+        false,
+        "",
+        &mut errors,
+    )
+    .await?;
+    AppError::unless_valid(errors)?;
+    let product = db::save_product(&mut tx, &product).await.map_err(product_conflict)?;
+    audit(
+        &mut tx,
+        context.as_deref(),
+        actor,
+        "catalog.product.updated",
+        ("product", product.id),
+        json!({"version": product.version}),
+    )
+    .await?;
+    let variants = db::variants_of(&mut tx, &[id]).await?;
+    tx.commit().await?;
+    invalidate(&state).await;
+    Ok(versioned(
+        StatusCode::OK,
+        product.version,
+        ProductView::new(product, variants),
+    ))
+}
+
+/// Deletes a product and its variants; one whose variants have held stock
+/// answers 409 `catalog.variant_has_stock` (archive it instead).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/products/{id}",
+    tag = "catalog",
+    security(("bearer" = []), ("api_key" = [])),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The version you saw")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem),
+        (status = 412, body = crate::error::Problem),
+    )
+)]
+pub async fn delete_product(
+    state: State,
+    caller: Caller,
+    if_match: IfMatch,
+    context: Option<Extension<std::sync::Arc<RequestContext>>>,
+    Path(id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    let actor = catalog_writer(&caller)?;
+    let mut tx = state.db.begin().await?;
+    let product = db::product_for_update(&mut tx, id)
+        .await?
+        .ok_or_else(product_not_found)?;
+    if_match.check(product.version)?;
+    db::delete_product(&mut tx, id).await.map_err(product_conflict)?;
+    audit(
+        &mut tx,
+        context.as_deref(),
+        actor,
+        "catalog.product.deleted",
+        ("product", id),
+        json!({"slug": product.slug}),
+    )
+    .await?;
+    tx.commit().await?;
+    invalidate(&state).await;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

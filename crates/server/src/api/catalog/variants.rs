@@ -1,0 +1,446 @@
+//! Variants: what is actually sold (a size, a colour, a volume), each with
+//! its SKU, barcode, price and weight.
+
+use axum::Extension;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use comptoir_db::PgConnection;
+use comptoir_db::catalog::{self as db, Variant};
+use comptoir_domain::catalog::{Ean13, Sku, parse_option, parse_price_minor};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::products::product_conflict;
+use super::{IfMatch, State, audit, catalog_writer, invalidate, versioned};
+use crate::auth::Caller;
+use crate::error::{AppError, FieldError};
+use crate::extract::{Json, Path};
+use crate::http::RequestContext;
+
+/// One option of a variant: `pointure` = `42`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OptionPair {
+    #[schema(example = "pointure")]
+    pub name: String,
+    #[schema(example = "42")]
+    pub value: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct VariantView {
+    pub id: Uuid,
+    pub product_id: Uuid,
+    #[schema(example = "RUN-TRL-0012-42")]
+    pub sku: String,
+    pub options: Vec<OptionPair>,
+    #[schema(example = "3760123456789")]
+    pub ean13: Option<String>,
+    /// Euro cents, VAT included.
+    #[schema(example = 12999)]
+    pub price_minor: i64,
+    /// The former price, shown struck through; above `price_minor`.
+    pub compare_at_price_minor: Option<i64>,
+    pub weight_grams: i32,
+    pub position: i32,
+    pub version: i32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+pub fn options_of(value: &Value) -> Vec<OptionPair> {
+    serde_json::from_value(value.clone()).unwrap_or_default()
+}
+
+impl From<Variant> for VariantView {
+    fn from(v: Variant) -> Self {
+        Self {
+            id: v.id,
+            product_id: v.product_id,
+            sku: v.sku,
+            options: options_of(&v.options),
+            ean13: v.ean13,
+            price_minor: v.price_minor,
+            compare_at_price_minor: v.compare_at_price_minor,
+            weight_grams: v.weight_grams,
+            position: v.position,
+            version: v.version,
+            created_at: v.created_at,
+            updated_at: v.updated_at,
+        }
+    }
+}
+
+/// A new variant (`sku` and `price_minor` required), or the fields to
+/// change; `null` clears `ean13` or `compare_at_price_minor`.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VariantRequest {
+    pub sku: Option<String>,
+    pub options: Option<Vec<OptionPair>>,
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
+    #[schema(value_type = Option<String>)]
+    pub ean13: Option<Option<String>>,
+    pub price_minor: Option<i64>,
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub compare_at_price_minor: Option<Option<i64>>,
+    pub weight_grams: Option<i32>,
+    pub position: Option<i32>,
+}
+
+pub fn empty_variant(product_id: Uuid, position: i32, now: OffsetDateTime) -> Variant {
+    Variant {
+        id: Uuid::now_v7(),
+        product_id,
+        sku: String::new(),
+        options: Value::Array(Vec::new()),
+        ean13: None,
+        price_minor: 0,
+        compare_at_price_minor: None,
+        weight_grams: 0,
+        position,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Applies `request` onto `variant` and checks it (not the uniqueness of
+/// its SKU and barcode: see [`check_unique`]).
+pub fn apply_variant(
+    request: &VariantRequest,
+    variant: &mut Variant,
+    is_new: bool,
+    prefix: &str,
+    errors: &mut Vec<FieldError>,
+) {
+    let field = |name: &str| format!("{prefix}{name}");
+    match (&request.sku, is_new) {
+        (Some(sku), _) => match Sku::parse(sku) {
+            Ok(sku) => variant.sku = sku.into_string(),
+            Err(message) => errors.push(FieldError::new(field("sku"), "invalid", message)),
+        },
+        (None, true) => errors.push(FieldError::new(field("sku"), "required", "is required")),
+        (None, false) => {}
+    }
+    if let Some(options) = &request.options {
+        let mut checked = Vec::with_capacity(options.len());
+        if options.len() > 5 {
+            errors.push(FieldError::new(field("options"), "too_long", "at most 5 options"));
+        }
+        for (i, option) in options.iter().enumerate() {
+            match parse_option(&option.name, &option.value) {
+                Ok((name, _)) if checked.iter().any(|o: &OptionPair| o.name == name) => errors.push(FieldError::new(
+                    format!("{prefix}options[{i}].name"),
+                    "duplicate",
+                    format!("{name} is given twice"),
+                )),
+                Ok((name, value)) => checked.push(OptionPair { name, value }),
+                Err(message) => errors.push(FieldError::new(format!("{prefix}options[{i}]"), "invalid", message)),
+            }
+        }
+        variant.options = serde_json::to_value(checked).unwrap_or_default();
+    }
+    if let Some(ean13) = &request.ean13 {
+        variant.ean13 = match ean13
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(Ean13::parse)
+        {
+            Some(Ok(code)) => Some(code.into_string()),
+            Some(Err(message)) => {
+                errors.push(FieldError::new(field("ean13"), "invalid", message));
+                None
+            }
+            None => None,
+        };
+    }
+    match (request.price_minor, is_new) {
+        (Some(price), _) => match parse_price_minor(price) {
+            Ok(price) => variant.price_minor = price,
+            Err(message) => errors.push(FieldError::new(field("price_minor"), "out_of_range", message)),
+        },
+        (None, true) => errors.push(FieldError::new(field("price_minor"), "required", "is required")),
+        (None, false) => {}
+    }
+    if let Some(compare_at) = request.compare_at_price_minor {
+        variant.compare_at_price_minor = compare_at;
+    }
+    if let Some(compare_at) = variant.compare_at_price_minor
+        && (compare_at <= variant.price_minor || parse_price_minor(compare_at).is_err())
+    {
+        errors.push(FieldError::new(
+            field("compare_at_price_minor"),
+            "out_of_range",
+            "the former price is above the price",
+        ));
+    }
+    if let Some(weight) = request.weight_grams {
+        if (0..=10_000_000).contains(&weight) {
+            variant.weight_grams = weight;
+        } else {
+            errors.push(FieldError::new(
+                field("weight_grams"),
+                "out_of_range",
+                "from 0 to 10000000 grams",
+            ));
+        }
+    }
+    if let Some(position) = request.position {
+        variant.position = position;
+    }
+}
+
+/// Reports SKUs and barcodes that other variants (in the database or
+/// earlier in `variants`) already use. `fields` names each variant's
+/// field prefix.
+pub async fn check_unique(
+    conn: &mut PgConnection,
+    variants: &[(String, &Variant)],
+    errors: &mut Vec<FieldError>,
+) -> Result<(), AppError> {
+    let ids: Vec<Uuid> = variants.iter().map(|(_, v)| v.id).collect();
+    let skus: Vec<String> = variants.iter().map(|(_, v)| v.sku.clone()).collect();
+    let taken_skus: Vec<Variant> = db::variants_by_skus_for_update(conn, &skus)
+        .await?
+        .into_iter()
+        .filter(|v| !ids.contains(&v.id))
+        .collect();
+    let codes: Vec<String> = variants.iter().filter_map(|(_, v)| v.ean13.clone()).collect();
+    let taken_codes = if codes.is_empty() {
+        Vec::new()
+    } else {
+        db::ean13s_taken(conn, &codes, &ids).await?
+    };
+    for (i, (prefix, variant)) in variants.iter().enumerate() {
+        let earlier = &variants[..i];
+        if taken_skus.iter().any(|t| t.sku == variant.sku) || earlier.iter().any(|(_, v)| v.sku == variant.sku) {
+            errors.push(FieldError::new(
+                format!("{prefix}sku"),
+                "taken",
+                "another variant already has this SKU",
+            ));
+        }
+        if let Some(code) = &variant.ean13
+            && (taken_codes.contains(code) || earlier.iter().any(|(_, v)| v.ean13.as_ref() == Some(code)))
+        {
+            errors.push(FieldError::new(
+                format!("{prefix}ean13"),
+                "taken",
+                "another variant already has this barcode",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// New variants of a new product, checked, in order.
+pub async fn check_variants(
+    conn: &mut PgConnection,
+    product_id: Uuid,
+    requests: &[VariantRequest],
+    errors: &mut Vec<FieldError>,
+) -> Result<Vec<Variant>, AppError> {
+    if requests.len() > 250 {
+        errors.push(FieldError::new(
+            "variants",
+            "too_long",
+            "at most 250 variants per product",
+        ));
+        return Ok(Vec::new());
+    }
+    let now = OffsetDateTime::now_utc();
+    let mut variants = Vec::with_capacity(requests.len());
+    for (i, request) in requests.iter().enumerate() {
+        let mut variant = empty_variant(product_id, i32::try_from(i).unwrap_or(i32::MAX), now);
+        apply_variant(request, &mut variant, true, &format!("variants[{i}]."), errors);
+        variants.push(variant);
+    }
+    let named: Vec<(String, &Variant)> = variants
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (format!("variants[{i}]."), v))
+        .collect();
+    check_unique(conn, &named, errors).await?;
+    Ok(variants)
+}
+
+fn variant_not_found() -> AppError {
+    AppError::not_found("catalog.variant_not_found", "No such variant of this product.")
+}
+
+/// Locks the product, so its price range and version move with the variant.
+async fn lock_product(conn: &mut PgConnection, product_id: Uuid) -> Result<(), AppError> {
+    db::product_for_update(conn, product_id)
+        .await?
+        .map(drop)
+        .ok_or_else(|| AppError::not_found("catalog.product_not_found", "No such product."))
+}
+
+/// Adds a variant to a product.
+#[utoipa::path(
+    post,
+    path = "/api/v1/admin/products/{id}/variants",
+    tag = "catalog",
+    security(("bearer" = []), ("api_key" = [])),
+    params(("id" = Uuid, Path, description = "The product")),
+    request_body = VariantRequest,
+    responses(
+        (status = 201, body = VariantView, headers(("ETag" = String, description = "The variant's version"))),
+        (status = 401, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem),
+    )
+)]
+pub async fn create_variant(
+    state: State,
+    caller: Caller,
+    context: Option<Extension<std::sync::Arc<RequestContext>>>,
+    Path(product_id): Path<Uuid>,
+    Json(request): Json<VariantRequest>,
+) -> Result<Response, AppError> {
+    let actor = catalog_writer(&caller)?;
+    let mut tx = state.db.begin().await?;
+    lock_product(&mut tx, product_id).await?;
+    let position = db::next_variant_position(&mut tx, product_id).await?;
+    let mut variant = empty_variant(product_id, position, OffsetDateTime::now_utc());
+    let mut errors = Vec::new();
+    apply_variant(&request, &mut variant, true, "", &mut errors);
+    check_unique(&mut tx, &[(String::new(), &variant)], &mut errors).await?;
+    AppError::unless_valid(errors)?;
+    let variant = db::save_variant(&mut tx, &variant).await.map_err(product_conflict)?;
+    db::refresh_price_range(&mut tx, product_id).await?;
+    audit(
+        &mut tx,
+        context.as_deref(),
+        actor,
+        "catalog.variant.created",
+        ("variant", variant.id),
+        json!({"product_id": product_id, "sku": variant.sku}),
+    )
+    .await?;
+    tx.commit().await?;
+    invalidate(&state).await;
+    Ok(versioned(
+        StatusCode::CREATED,
+        variant.version,
+        VariantView::from(variant),
+    ))
+}
+
+/// Changes a variant's SKU, options, barcode, price or weight.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/admin/products/{id}/variants/{variant_id}",
+    tag = "catalog",
+    security(("bearer" = []), ("api_key" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The product"),
+        ("variant_id" = Uuid, Path),
+        ("If-Match" = Option<String>, Header, description = "The variant version you edited"),
+    ),
+    request_body = VariantRequest,
+    responses(
+        (status = 200, body = VariantView, headers(("ETag" = String, description = "The new version"))),
+        (status = 401, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem),
+        (status = 412, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem),
+    )
+)]
+pub async fn update_variant(
+    state: State,
+    caller: Caller,
+    if_match: IfMatch,
+    context: Option<Extension<std::sync::Arc<RequestContext>>>,
+    Path((product_id, variant_id)): Path<(Uuid, Uuid)>,
+    Json(request): Json<VariantRequest>,
+) -> Result<Response, AppError> {
+    let actor = catalog_writer(&caller)?;
+    let mut tx = state.db.begin().await?;
+    lock_product(&mut tx, product_id).await?;
+    let mut variant = db::variant_for_update(&mut tx, product_id, variant_id)
+        .await?
+        .ok_or_else(variant_not_found)?;
+    if_match.check(variant.version)?;
+    let before = variant.price_minor;
+    let mut errors = Vec::new();
+    apply_variant(&request, &mut variant, false, "", &mut errors);
+    check_unique(&mut tx, &[(String::new(), &variant)], &mut errors).await?;
+    AppError::unless_valid(errors)?;
+    let variant = db::save_variant(&mut tx, &variant).await.map_err(product_conflict)?;
+    db::refresh_price_range(&mut tx, product_id).await?;
+    audit(
+        &mut tx,
+        context.as_deref(),
+        actor,
+        "catalog.variant.updated",
+        ("variant", variant.id),
+        json!({"version": variant.version, "price_minor": {"from": before, "to": variant.price_minor}}),
+    )
+    .await?;
+    tx.commit().await?;
+    invalidate(&state).await;
+    Ok(versioned(StatusCode::OK, variant.version, VariantView::from(variant)))
+}
+
+/// Deletes a variant that has never held stock.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/products/{id}/variants/{variant_id}",
+    tag = "catalog",
+    security(("bearer" = []), ("api_key" = [])),
+    params(
+        ("id" = Uuid, Path, description = "The product"),
+        ("variant_id" = Uuid, Path),
+        ("If-Match" = Option<String>, Header, description = "The variant version you saw"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = crate::error::Problem),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem),
+        (status = 409, description = "The variant has held stock", body = crate::error::Problem),
+        (status = 412, body = crate::error::Problem),
+    )
+)]
+pub async fn delete_variant(
+    state: State,
+    caller: Caller,
+    if_match: IfMatch,
+    context: Option<Extension<std::sync::Arc<RequestContext>>>,
+    Path((product_id, variant_id)): Path<(Uuid, Uuid)>,
+) -> Result<Response, AppError> {
+    let actor = catalog_writer(&caller)?;
+    let mut tx = state.db.begin().await?;
+    lock_product(&mut tx, product_id).await?;
+    let variant = db::variant_for_update(&mut tx, product_id, variant_id)
+        .await?
+        .ok_or_else(variant_not_found)?;
+    if_match.check(variant.version)?;
+    db::delete_variant(&mut tx, variant_id)
+        .await
+        .map_err(product_conflict)?;
+    db::refresh_price_range(&mut tx, product_id).await?;
+    audit(
+        &mut tx,
+        context.as_deref(),
+        actor,
+        "catalog.variant.deleted",
+        ("variant", variant_id),
+        json!({"product_id": product_id, "sku": variant.sku}),
+    )
+    .await?;
+    tx.commit().await?;
+    invalidate(&state).await;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
