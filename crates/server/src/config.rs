@@ -35,6 +35,12 @@ pub struct Config {
     /// Prefix of every cache key, so several deployments can share one Redis.
     pub cache_prefix: String,
     pub cache_memory_mb: u64,
+    /// How long public catalog reads stay cached at most (invalidation makes
+    /// writes visible at once); zero turns their caching off, for benchmarks.
+    pub catalog_cache_ttl: Duration,
+    /// The same for facet counts, which depend only on the filters and are
+    /// shared by every page and sort order of a listing.
+    pub catalog_facets_ttl: Duration,
     /// How long one cache operation may take before the cache is bypassed.
     pub cache_timeout: Duration,
     pub log_format: LogFormat,
@@ -208,6 +214,18 @@ impl Config {
                 1..=65_536,
                 "expected megabytes from 1 to 65536",
             )?,
+            catalog_cache_ttl: Duration::from_secs(vars.parse_in(
+                "CATALOG_CACHE_SECONDS",
+                "60",
+                0..=86_400,
+                "expected seconds from 0 to 86400",
+            )?),
+            catalog_facets_ttl: Duration::from_secs(vars.parse_in(
+                "CATALOG_FACETS_CACHE_SECONDS",
+                "60",
+                0..=86_400,
+                "expected seconds from 0 to 86400",
+            )?),
             cache_timeout: Duration::from_millis(vars.parse_in(
                 "CACHE_TIMEOUT_MS",
                 "250",

@@ -261,8 +261,7 @@ pub async fn generated_products(pool: &PgPool, count: u32) -> anyhow::Result<()>
         tracing::info!(up_to = to, of = total, "generated products");
         from = to + 1;
     }
-    // The planner needs fresh statistics after a bulk load.
-    db::analyze_catalog(&mut conn).await?;
+    db::vacuum_catalog(&mut conn).await?;
     tracing::info!(
         inserted,
         elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),

@@ -14,8 +14,8 @@ use crate::Result;
 /// What a shopper asked for. Every condition must hold.
 #[derive(Debug, Clone, Default)]
 pub struct ProductFilter {
-    /// Words typed in the search box.
-    pub q: Option<String>,
+    /// The search, as made by [`search_tsquery`] from the words typed.
+    pub tsquery: Option<String>,
     /// A category and everything below it.
     pub category_ids: Option<Vec<Uuid>>,
     /// Any of these brands.
@@ -84,7 +84,7 @@ pub async fn list_products(
     after: Option<After>,
     limit: i64,
 ) -> Result<Vec<ProductCard>> {
-    let sort = match (sort, &filter.q) {
+    let sort = match (sort, &filter.tsquery) {
         (ProductSort::Relevance, None) => ProductSort::Newest,
         (sort, _) => sort,
     };
@@ -93,12 +93,7 @@ pub async fn list_products(
          p.price_min_minor AS price_min_minor, p.price_max_minor AS price_max_minor, p.created_at, ",
     );
     push_rank(&mut sql, filter);
-    sql.push(
-        " AS rank, (SELECT coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'sku', v.sku, 'options', v.options, \
-         'price_minor', v.price_minor, 'compare_at_price_minor', v.compare_at_price_minor) \
-         ORDER BY v.position, v.id), '[]') FROM variants v WHERE v.product_id = p.id) AS variants \
-         FROM products p WHERE ",
-    );
+    sql.push(" AS rank, p.variant_summaries AS variants FROM products p WHERE ");
     push_conditions(&mut sql, filter);
     match after {
         None => {}
@@ -138,16 +133,13 @@ pub async fn list_products(
     Ok(rows)
 }
 
-/// How well a product matches the words: full-text rank plus the
-/// trigram similarity that forgives typos; 0 without words.
+/// How well a product matches the words (full-text rank); 0 without words.
 fn push_rank(sql: &mut QueryBuilder<Postgres>, filter: &ProductFilter) {
-    match &filter.q {
-        Some(q) => {
-            sql.push("(ts_rank_cd(p.search_document, websearch_to_tsquery('comptoir_french', ")
-                .push_bind(q.clone())
-                .push(")) + word_similarity(comptoir_unaccent(lower(")
-                .push_bind(q.clone())
-                .push(")), p.search_name))::real");
+    match &filter.tsquery {
+        Some(tsquery) => {
+            sql.push("ts_rank_cd(p.search_document, ")
+                .push_bind(tsquery.clone())
+                .push("::tsquery)");
         }
         None => {
             sql.push("0::real");
@@ -157,12 +149,10 @@ fn push_rank(sql: &mut QueryBuilder<Postgres>, filter: &ProductFilter) {
 
 fn push_conditions(sql: &mut QueryBuilder<Postgres>, filter: &ProductFilter) {
     sql.push("p.status = 'active' AND p.price_min_minor IS NOT NULL");
-    if let Some(q) = &filter.q {
-        sql.push(" AND (p.search_document @@ websearch_to_tsquery('comptoir_french', ")
-            .push_bind(q.clone())
-            .push(") OR p.search_name %> comptoir_unaccent(lower(")
-            .push_bind(q.clone())
-            .push(")))");
+    if let Some(tsquery) = &filter.tsquery {
+        sql.push(" AND p.search_document @@ ")
+            .push_bind(tsquery.clone())
+            .push("::tsquery");
     }
     if let Some(ids) = &filter.category_ids {
         sql.push(" AND p.category_id = ANY(").push_bind(ids.clone()).push(")");
@@ -213,29 +203,52 @@ pub async fn product_facets(
     filter: &ProductFilter,
     attributes: &[String],
 ) -> Result<Vec<FacetCount>> {
+    // One scan of the matching products: their category, brand and price
+    // band counted together, and the filterable attributes read by code.
     let mut sql = QueryBuilder::<Postgres>::new(
-        "WITH matched AS MATERIALIZED (SELECT p.category_id, p.brand, p.price_min_minor, p.attributes \
-         FROM products p WHERE ",
+        "WITH matched AS MATERIALIZED (SELECT p.category_id, p.brand, width_bucket(p.price_min_minor, ",
     );
+    sql.push_bind(PRICE_BAND_EDGES.to_vec())
+        .push(") AS band, p.attributes FROM products p WHERE ");
     push_conditions(&mut sql, filter);
     sql.push(
-        ") SELECT 'total' AS facet, '' AS value, count(*) AS count FROM matched \
-         UNION ALL SELECT 'category', category_id::text, count(*) FROM matched \
-           WHERE category_id IS NOT NULL GROUP BY category_id \
-         UNION ALL SELECT 'brand', brand, count(*) FROM matched WHERE brand IS NOT NULL GROUP BY brand \
-         UNION ALL SELECT 'price', width_bucket(price_min_minor, ",
-    )
-    .push_bind(PRICE_BAND_EDGES.to_vec())
-    .push(
-        ")::text, count(*) FROM matched GROUP BY 2 \
-         UNION ALL SELECT 'attr:' || a.key, v.value, count(*) FROM matched m \
-           CROSS JOIN LATERAL jsonb_each(m.attributes) a \
-           CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof(a.value) = 'array' \
-             THEN a.value ELSE jsonb_build_array(a.value) END) v(value) \
-           WHERE a.key = ANY(",
+        ") SELECT CASE WHEN GROUPING(category_id) = 0 THEN 'category' WHEN GROUPING(brand) = 0 THEN 'brand' \
+           WHEN GROUPING(band) = 0 THEN 'price' ELSE 'total' END AS facet, \
+           coalesce(category_id::text, brand, band::text, '') AS value, count(*) AS count \
+         FROM matched GROUP BY GROUPING SETS ((category_id), (brand), (band), ()) \
+         UNION ALL SELECT 'attr:' || c.code, v.value, count(*) FROM matched m \
+           CROSS JOIN unnest(",
     )
     .push_bind(attributes.to_vec())
-    .push(") GROUP BY a.key, v.value");
+    .push(
+        "::text[]) AS c(code) \
+           CROSS JOIN LATERAL jsonb_array_elements_text(CASE jsonb_typeof(m.attributes -> c.code) \
+             WHEN 'array' THEN m.attributes -> c.code ELSE jsonb_build_array(m.attributes -> c.code) END) v(value) \
+           WHERE m.attributes ? c.code GROUP BY c.code, v.value",
+    );
     let rows = sql.build_query_as::<FacetCount>().fetch_all(conn).await?;
     Ok(rows)
+}
+
+/// The full-text query of what a shopper typed: each word stemmed the
+/// French way without accents; a word the catalog does not contain is
+/// replaced by the two nearest words it does contain (trigram similarity),
+/// which forgives typos. `None` when nothing searchable was typed.
+pub async fn search_tsquery(conn: &mut PgConnection, q: &str) -> Result<Option<String>> {
+    let tsquery = sqlx::query_scalar!(
+        r#"SELECT string_agg(
+                      CASE WHEN EXISTS (SELECT 1 FROM search_lexemes l WHERE l.lexeme = t.term)
+                           THEN quote_literal(t.term)
+                           ELSE coalesce((SELECT '(' || string_agg(quote_literal(c.lexeme), ' | ') || ')'
+                                            FROM (SELECT l.lexeme FROM search_lexemes l
+                                                   WHERE l.lexeme % t.term
+                                                   ORDER BY l.lexeme <-> t.term, l.lexeme LIMIT 2) c),
+                                         quote_literal(t.term))
+                      END, ' & ') AS tsquery
+             FROM unnest(tsvector_to_array(to_tsvector('comptoir_french', $1))) AS t(term)"#,
+        q
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(tsquery)
 }

@@ -106,9 +106,25 @@ pub async fn save_product(conn: &mut PgConnection, p: &Product) -> Result<Produc
         &p.image_urls,
         p.attributes,
     )
-    .fetch_one(conn)
+    .fetch_one(&mut *conn)
     .await?;
+    remember_lexemes(conn, row.id).await?;
     Ok(row)
+}
+
+/// Adds the words of a product's search document to the vocabulary that
+/// typo correction draws from.
+async fn remember_lexemes(conn: &mut PgConnection, product_id: Uuid) -> Result<()> {
+    sqlx::query!(
+        r#"INSERT INTO search_lexemes (lexeme)
+           SELECT lexeme FROM products, unnest(tsvector_to_array(search_document)) AS lexeme
+            WHERE id = $1 AND length(lexeme) >= 2
+           ON CONFLICT DO NOTHING"#,
+        product_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Deletes a product and its variants. A variant that has held stock
@@ -217,14 +233,21 @@ pub async fn delete_variant(conn: &mut PgConnection, id: Uuid) -> Result<()> {
     Ok(())
 }
 
-/// Recomputes the price range a product shows in lists from its variants.
+/// Recomputes what lists show of a product's variants: the price range
+/// and the variants' summary.
 pub async fn refresh_price_range(conn: &mut PgConnection, product_id: Uuid) -> Result<()> {
     sqlx::query!(
         r#"UPDATE products p
-              SET price_min_minor = r.low, price_max_minor = r.high
-             FROM (SELECT min(price_minor) AS low, max(price_minor) AS high FROM variants WHERE product_id = $1) r
+              SET price_min_minor = r.low, price_max_minor = r.high, variant_summaries = r.summaries
+             FROM (SELECT min(price_minor) AS low, max(price_minor) AS high,
+                          coalesce(jsonb_agg(jsonb_build_object('id', id, 'sku', sku, 'options', options,
+                                                                'price_minor', price_minor,
+                                                                'compare_at_price_minor', compare_at_price_minor)
+                                             ORDER BY position, id), '[]') AS summaries
+                     FROM variants WHERE product_id = $1) r
             WHERE p.id = $1
-              AND (p.price_min_minor IS DISTINCT FROM r.low OR p.price_max_minor IS DISTINCT FROM r.high)"#,
+              AND (p.price_min_minor IS DISTINCT FROM r.low OR p.price_max_minor IS DISTINCT FROM r.high
+                   OR p.variant_summaries IS DISTINCT FROM r.summaries)"#,
         product_id
     )
     .execute(conn)
@@ -361,13 +384,27 @@ pub async fn insert_generated_products(
                   'gen-' || i,
                   (ARRAY['Chaussure de trail', 'Vélo de route', 'Sac à dos', 'Tente légère', 'Maillot de football',
                          'Ballon', 'Veste imperméable', 'Casque de vélo', 'Gourde isotherme', 'Combinaison néoprène',
-                         'Tapis de yoga', 'Haltère', 'Chaussette de randonnée', 'Lampe frontale', 'Pagaie'])[1 + i % 15]
+                         'Tapis de yoga', 'Haltère', 'Chaussette de randonnée', 'Lampe frontale', 'Pagaie',
+                         'Short de running', 'VTT', 'Vélo de ville', 'Bâton de marche', 'Duvet', 'Réchaud',
+                         'Planche de surf', 'Kayak', 'Gilet de sauvetage', 'Protège-tibias', 'Gants de gardien',
+                         'Kettlebell', 'Corde à sauter', 'Montre GPS', 'Cuissard', 'Pompe à vélo', 'Antivol',
+                         'Sacoche', 'Bonnet', 'Polaire', 'Doudoune', 'Sandales', 'Lunettes de soleil',
+                         'Brassière', 'Tee-shirt technique'])[1 + i % 40]
                   || ' ' ||
                   (ARRAY['Ar Men', 'Ouessant', 'Crozon', 'Glénan', 'Brocéliande', 'Carnac', 'Bréhat', 'Quiberon',
                          'Locronan', 'Huelgoat', 'Paimpol', 'Erquy', 'Plougastel', 'Concarneau', 'Morlaix', 'Dinan',
-                         'Pontivy', 'Douarnenez', 'Camaret', 'Tréguier'])[1 + (i / 15) % 20]
+                         'Pontivy', 'Douarnenez', 'Camaret', 'Tréguier', 'Perros', 'Bénodet', 'Landerneau',
+                         'Lannion', 'Vitré', 'Fougères', 'Redon', 'Josselin', 'Rochefort', 'Belle-Île', 'Groix',
+                         'Houat', 'Hoëdic', 'Sein', 'Molène', 'Batz', 'Arz', 'Moines', 'Penmarch', 'Audierne'])
+                   [1 + (i / 40) % 40]
                   || ' ' || (i % 997)::text,
-                  'Produit généré n° ' || i || ' pour les mesures de performance : robuste, léger et étanche.',
+                  'Modèle ' || (ARRAY['robuste', 'léger', 'étanche', 'respirant', 'compact', 'chaud', 'souple',
+                                      'rigide', 'réfléchissant', 'durable', 'confortable', 'polyvalent'])[1 + (i / 7) % 12]
+                  || ' et ' || (ARRAY['robuste', 'léger', 'étanche', 'respirant', 'compact', 'chaud', 'souple',
+                                      'rigide', 'réfléchissant', 'durable', 'confortable', 'polyvalent'])[1 + (i / 11) % 12]
+                  || ', pensé pour ' || (ARRAY['la côte', 'la montagne', 'la ville', 'le débutant', 'la compétition',
+                                               'les longues sorties', 'l''hiver', 'l''été', 'les enfants',
+                                               'les clubs'])[1 + (i / 13) % 10] || '.',
                   (ARRAY['Kerlann', 'Iroise', 'Ty Velo', 'Armor Outdoor', 'Penn Ar Bed', 'Mor Braz', 'Glaz Sport',
                          'Breizh Fit'])[1 + (i / 7) % 8],
                   'active', 'standard', ($3::uuid[])[1 + i % cardinality($3::uuid[])],
@@ -406,11 +443,41 @@ pub async fn insert_generated_products(
     )
     .execute(&mut *conn)
     .await?;
+    sqlx::query!(
+        r#"UPDATE products p SET variant_summaries = (
+                   SELECT jsonb_agg(jsonb_build_object('id', v.id, 'sku', v.sku, 'options', v.options,
+                                                       'price_minor', v.price_minor,
+                                                       'compare_at_price_minor', v.compare_at_price_minor)
+                                    ORDER BY v.position, v.id)
+                     FROM variants v WHERE v.product_id = p.id)
+            WHERE p.id IN (SELECT md5('comptoir-product-' || i)::uuid FROM generate_series($1::bigint, $2::bigint) i)
+              AND p.variant_summaries = '[]'"#,
+        from,
+        to
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        r#"INSERT INTO search_lexemes (lexeme)
+           SELECT DISTINCT lexeme
+             FROM products, unnest(tsvector_to_array(search_document)) AS lexeme
+            WHERE id IN (SELECT md5('comptoir-product-' || i)::uuid FROM generate_series($1::bigint, $2::bigint) i)
+              AND length(lexeme) >= 2
+           ON CONFLICT DO NOTHING"#,
+        from,
+        to
+    )
+    .execute(&mut *conn)
+    .await?;
     Ok(inserted.rows_affected())
 }
 
-/// Fresh planner statistics after a bulk load.
-pub async fn analyze_catalog(conn: &mut PgConnection) -> Result<()> {
-    sqlx::query!("ANALYZE products, variants").execute(conn).await?;
+/// After a bulk load: the dead row versions its updates left reclaimed
+/// (scans read half the pages) and fresh planner statistics. Must run
+/// outside a transaction.
+pub async fn vacuum_catalog(conn: &mut PgConnection) -> Result<()> {
+    sqlx::raw_sql("VACUUM (ANALYZE) products, variants, search_lexemes")
+        .execute(conn)
+        .await?;
     Ok(())
 }

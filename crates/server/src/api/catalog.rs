@@ -16,7 +16,6 @@ pub mod rules;
 pub mod variants;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -39,9 +38,6 @@ pub type State = axum::extract::State<AppState>;
 
 /// The cache namespace of every public catalog read.
 pub const NAMESPACE: &str = "catalog";
-/// How long a cached read lives at most: a safety net for an invalidation
-/// lost while Redis was unreachable.
-pub const CACHE_TTL: Duration = Duration::from_secs(60);
 
 /// The version an `If-Match` header names (`"3"`, `W/"3"`), when there is one.
 #[derive(Debug, Clone, Copy)]
@@ -271,21 +267,20 @@ fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
 }
 
 /// Serves a public read from the cache, or computes, stores and serves it.
-pub async fn cached<T, F>(state: &AppState, headers: &HeaderMap, key: &str, compute: F) -> Result<Response, AppError>
+/// `compute` answers the JSON body.
+pub async fn cached<F>(state: &AppState, headers: &HeaderMap, key: &str, compute: F) -> Result<Response, AppError>
 where
-    T: Serialize,
-    F: AsyncFnOnce() -> Result<T, AppError>,
+    F: AsyncFnOnce() -> Result<Vec<u8>, AppError>,
 {
+    let ttl = state.config.catalog_cache_ttl;
+    if ttl.is_zero() {
+        return Ok(CachedBody::new(compute().await?).respond(headers));
+    }
     let lookup = state.cache.lookup(NAMESPACE, key).await;
     if let Some(answer) = lookup.value.clone().and_then(CachedBody::from_entry) {
         return Ok(answer.respond(headers));
     }
-    let value = compute().await?;
-    let body = serde_json::to_vec(&value).map_err(AppError::internal)?;
-    let answer = CachedBody::new(body);
-    state
-        .cache
-        .fill(NAMESPACE, &lookup, key, answer.to_entry(), CACHE_TTL)
-        .await;
+    let answer = CachedBody::new(compute().await?);
+    state.cache.fill(NAMESPACE, &lookup, key, answer.to_entry(), ttl).await;
     Ok(answer.respond(headers))
 }

@@ -59,9 +59,10 @@ pub async fn list_categories(state: State, headers: HeaderMap) -> Result<Respons
         let mut conn = state.db.acquire().await?;
         let categories = db::list_categories(&mut conn).await?;
         let counts: HashMap<Uuid, i64> = db::active_product_counts(&mut conn).await?.into_iter().collect();
-        Ok(CategoryTree {
+        serde_json::to_vec(&CategoryTree {
             items: tree(&categories, &counts),
         })
+        .map_err(AppError::internal)
     })
     .await
 }

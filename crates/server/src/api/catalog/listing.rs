@@ -290,6 +290,10 @@ async fn resolve_filter(
     query: &ListQuery,
 ) -> Result<ProductFilter, AppError> {
     let mut errors = Vec::new();
+    let tsquery = match &query.q {
+        Some(q) => db::search_tsquery(conn, q).await?,
+        None => None,
+    };
     let category_ids = match &query.category {
         None => None,
         Some(raw) => {
@@ -343,7 +347,7 @@ async fn resolve_filter(
     }
     AppError::unless_valid(errors)?;
     Ok(ProductFilter {
-        q: query.q.clone(),
+        tsquery,
         category_ids,
         brands: query.brands.clone(),
         min_price: query.min_price,
@@ -405,7 +409,7 @@ pub async fn list_products(state: State, headers: HeaderMap, RawQuery(raw): RawQ
             cards.truncate(limit);
             cards.last().map(|c| {
                 encode_after(match query.sort {
-                    ProductSort::Relevance if filter.q.is_some() => After::Rank(c.rank, c.id),
+                    ProductSort::Relevance if filter.tsquery.is_some() => After::Rank(c.rank, c.id),
                     ProductSort::PriceAsc | ProductSort::PriceDesc => After::Price(c.price_min_minor, c.id),
                     _ => After::Created(c.created_at, c.id),
                 })
@@ -440,39 +444,40 @@ pub async fn list_products(state: State, headers: HeaderMap, RawQuery(raw): RawQ
                     })
                     .collect(),
             })
-            .collect();
-        Ok(ProductList {
-            items,
-            next_cursor,
-            facets,
-        })
+            .collect::<Vec<ProductSummary>>();
+        // The answer is a `ProductList`, written by hand around the facets'
+        // JSON so cached facets are copied, not parsed again.
+        let mut body = Vec::with_capacity(16 * 1024 + facets.len());
+        body.extend_from_slice(b"{\"items\":");
+        serde_json::to_writer(&mut body, &items).map_err(AppError::internal)?;
+        body.extend_from_slice(b",\"next_cursor\":");
+        serde_json::to_writer(&mut body, &next_cursor).map_err(AppError::internal)?;
+        body.extend_from_slice(b",\"facets\":");
+        body.extend_from_slice(&facets);
+        body.push(b'}');
+        Ok(body)
     };
     match key {
         Some(key) => cached(&state, &headers, &key, compute).await,
-        None => {
-            let list = compute().await?;
-            let body = serde_json::to_vec(&list).map_err(AppError::internal)?;
-            Ok(CachedBody::new(body).respond(&headers))
-        }
+        None => Ok(CachedBody::new(compute().await?).respond(&headers)),
     }
 }
 
 /// The facet counts of the filters, shared by every page and sort order of
 /// the same filters through the cache.
+/// The facets as JSON, spliced into the answer as they are.
 async fn facets(
     state: &AppState,
     conn: &mut PgConnection,
     query: &ListQuery,
     filter: &ProductFilter,
-) -> Result<Facets, AppError> {
+) -> Result<bytes::Bytes, AppError> {
     let key = query.facets_key();
-    let cacheable = query.in_stock.is_none();
+    let ttl = state.config.catalog_facets_ttl;
+    let cacheable = query.in_stock.is_none() && !ttl.is_zero();
     let lookup = state.cache.lookup(NAMESPACE, &key).await;
-    if cacheable
-        && let Some(raw) = &lookup.value
-        && let Ok(facets) = serde_json::from_slice::<Facets>(raw)
-    {
-        return Ok(facets);
+    if cacheable && let Some(raw) = &lookup.value {
+        return Ok(raw.clone());
     }
     let filterable = db::filterable_attributes(conn).await?;
     let codes: Vec<String> = filterable.iter().map(|(code, _)| code.clone()).collect();
@@ -552,13 +557,11 @@ async fn facets(
     for attribute in &mut facets.attributes {
         attribute.values.sort_by(by_count);
     }
-    if cacheable && let Ok(raw) = serde_json::to_vec(&facets) {
-        state
-            .cache
-            .fill(NAMESPACE, &lookup, &key, raw.into(), super::CACHE_TTL)
-            .await;
+    let raw: bytes::Bytes = serde_json::to_vec(&facets).map_err(AppError::internal)?.into();
+    if cacheable {
+        state.cache.fill(NAMESPACE, &lookup, &key, raw.clone(), ttl).await;
     }
-    Ok(facets)
+    Ok(raw)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -648,21 +651,22 @@ pub async fn get_product(
     Path(id_or_slug): Path<String>,
 ) -> Result<Response, AppError> {
     let key = format!("product:{id_or_slug}");
+    let ttl = state.config.catalog_cache_ttl;
     let lookup = state.cache.lookup(NAMESPACE, &key).await;
     let mut conn = state.db.acquire().await?;
     let cached_detail = lookup
         .value
         .as_ref()
+        .filter(|_| !ttl.is_zero())
         .and_then(|raw| serde_json::from_slice::<ProductDetail>(raw).ok());
     let mut detail = match cached_detail {
         Some(detail) => detail,
         None => {
             let detail = load_detail(&mut conn, &id_or_slug).await?;
-            if let Ok(raw) = serde_json::to_vec(&detail) {
-                state
-                    .cache
-                    .fill(NAMESPACE, &lookup, &key, raw.into(), super::CACHE_TTL)
-                    .await;
+            if !ttl.is_zero()
+                && let Ok(raw) = serde_json::to_vec(&detail)
+            {
+                state.cache.fill(NAMESPACE, &lookup, &key, raw.into(), ttl).await;
             }
             detail
         }
