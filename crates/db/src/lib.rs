@@ -10,7 +10,7 @@ pub mod identity;
 pub mod platform;
 pub mod pool;
 
-pub use error::{Error, Result};
+pub use error::{Error, Optional, Result};
 pub use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 /// The migrations, embedded in the binary. `serve` and `migrate` apply them.

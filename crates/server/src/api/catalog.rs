@@ -57,6 +57,10 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
             )
         };
         let text = raw.to_str().map_err(|_| invalid())?.trim();
+        // `*`: any current version will do.
+        if text == "*" {
+            return Ok(Self(None));
+        }
         let text = text.strip_prefix("W/").unwrap_or(text);
         let version = text.trim_matches('"').parse::<i32>().map_err(|_| invalid())?;
         Ok(Self(Some(version)))

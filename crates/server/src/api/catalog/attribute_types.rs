@@ -4,6 +4,7 @@
 use axum::Extension;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use comptoir_db::Optional;
 use comptoir_db::catalog::{self as db, AttributeType};
 use comptoir_domain::catalog::attributes::{AttributeFormat, AttributeKind, AttributeRule};
 use serde::{Deserialize, Serialize};
@@ -458,10 +459,10 @@ pub async fn validate_value(
     Json(request): Json<ValidateRequest>,
 ) -> Result<Json<ValidateResponse>, AppError> {
     let mut conn = state.db.acquire().await?;
-    let t = db::get_attribute_type(&mut conn, id).await.map_err(|err| match err {
-        comptoir_db::Error::NotFound => type_not_found(),
-        other => other.into(),
-    })?;
+    let t = db::get_attribute_type(&mut conn, id)
+        .await
+        .optional()?
+        .ok_or_else(type_not_found)?;
     let outcome = state.catalog_rules.rule(&t).and_then(|rule| rule.check(&request.value));
     Ok(Json(match outcome {
         Ok(normalized) => ValidateResponse {

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use axum::Extension;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use comptoir_db::Optional;
 use comptoir_db::catalog::{self as db, Category, SlugTable};
 use comptoir_domain::catalog::parse_title;
 use serde::{Deserialize, Serialize};
@@ -326,7 +327,10 @@ fn slug_conflict(err: comptoir_db::Error) -> AppError {
 pub async fn get_category(state: State, caller: Caller, Path(id): Path<Uuid>) -> Result<Response, AppError> {
     catalog_reader(&caller)?;
     let mut conn = state.db.acquire().await?;
-    let category = db::get_category(&mut conn, id).await.map_err(|e| not_found(e.into()))?;
+    let category = db::get_category(&mut conn, id)
+        .await
+        .optional()?
+        .ok_or_else(category_not_found)?;
     Ok(versioned(
         StatusCode::OK,
         category.version,
@@ -334,12 +338,8 @@ pub async fn get_category(state: State, caller: Caller, Path(id): Path<Uuid>) ->
     ))
 }
 
-fn not_found(err: AppError) -> AppError {
-    if err.status() == StatusCode::NOT_FOUND {
-        AppError::not_found("catalog.category_not_found", "No such category.")
-    } else {
-        err
-    }
+fn category_not_found() -> AppError {
+    AppError::not_found("catalog.category_not_found", "No such category.")
 }
 
 /// Renames, moves or reorders a category.
@@ -371,7 +371,7 @@ pub async fn update_category(
     let mut tx = state.db.begin().await?;
     let mut category = db::category_for_update(&mut tx, id)
         .await?
-        .ok_or_else(|| AppError::not_found("catalog.category_not_found", "No such category."))?;
+        .ok_or_else(category_not_found)?;
     if_match.check(category.version)?;
     let mut errors = Vec::new();
     if let Some(name) = &request.name {
@@ -440,7 +440,7 @@ pub async fn delete_category(
     let mut tx = state.db.begin().await?;
     let category = db::category_for_update(&mut tx, id)
         .await?
-        .ok_or_else(|| AppError::not_found("catalog.category_not_found", "No such category."))?;
+        .ok_or_else(category_not_found)?;
     if_match.check(category.version)?;
     let (children, products) = db::category_dependents(&mut tx, id).await?;
     if children > 0 || products > 0 {

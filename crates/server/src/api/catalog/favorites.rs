@@ -2,6 +2,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use comptoir_db::Optional;
 use comptoir_db::catalog as db;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -92,7 +93,7 @@ pub async fn add_favorite(state: State, caller: Caller, Path(product_id): Path<U
     let mut conn = state.db.acquire().await?;
     let on_sale = db::get_product(&mut conn, product_id)
         .await
-        .ok()
+        .optional()?
         .is_some_and(|p| p.status == "active");
     if !on_sale {
         return Err(AppError::not_found("catalog.product_not_found", "No such product."));

@@ -18,6 +18,7 @@ use comptoir_db::catalog::{self as db, Product, Variant};
 use comptoir_db::{PgConnection, PgPool};
 use comptoir_domain::catalog::Sku;
 use comptoir_domain::catalog::attributes::AttributeRule;
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
@@ -303,19 +304,16 @@ async fn import_product(
             (product, true)
         }
     };
-    if is_new && let Err(message) = comptoir_domain::catalog::Slug::parse(slug) {
-        errors.push(FieldError::new("product_slug", "invalid", message));
-    }
     let before = product.clone();
     let mut request = request;
     if is_new {
-        request.slug = Some(slug.to_owned());
+        // A new product takes the file's slug, reported under its column.
+        match comptoir_domain::catalog::Slug::parse(slug) {
+            Ok(valid) => request.slug = Some(valid.into_string()),
+            Err(message) => errors.push(FieldError::new("product_slug", "invalid", message)),
+        }
     }
     apply_product(conn, rules, &request, &mut product, is_new, "", &mut errors).await?;
-    if is_new {
-        // apply_product checked the slug asked for; a new product keeps it.
-        slug.clone_into(&mut product.slug);
-    }
     // Variants: by SKU, which must belong to this product when it exists.
     let skus: Vec<String> = rows
         .iter()
@@ -647,8 +645,6 @@ pub async fn export_products(state: State, caller: Caller) -> Result<Response, A
     )
         .into_response())
 }
-
-use futures_util::StreamExt;
 
 async fn export_page(
     pool: &PgPool,

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use axum::extract::RawQuery;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use comptoir_db::PgConnection;
 use comptoir_db::catalog::{self as db, After, PRICE_BAND_EDGES, ProductFilter, ProductSort};
+use comptoir_db::{Optional, PgConnection};
 use comptoir_domain::catalog::TaxClass;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -298,7 +298,7 @@ async fn resolve_filter(
         None => None,
         Some(raw) => {
             let category = match raw.parse::<Uuid>() {
-                Ok(id) => db::get_category(conn, id).await.ok(),
+                Ok(id) => db::get_category(conn, id).await.optional()?,
                 Err(_) => db::category_by_slug(conn, raw).await?,
             };
             match category {
@@ -702,7 +702,7 @@ pub async fn get_product(
 async fn load_detail(conn: &mut PgConnection, id_or_slug: &str) -> Result<ProductDetail, AppError> {
     let not_found = || AppError::not_found("catalog.product_not_found", "No such product.");
     let product = match id_or_slug.parse::<Uuid>() {
-        Ok(id) => db::get_product(conn, id).await.ok(),
+        Ok(id) => db::get_product(conn, id).await.optional()?,
         Err(_) => db::product_by_slug(conn, id_or_slug).await?,
     };
     let product = product

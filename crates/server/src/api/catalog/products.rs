@@ -5,8 +5,8 @@
 use axum::Extension;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use comptoir_db::PgConnection;
 use comptoir_db::catalog::{self as db, Product, SlugTable, Variant};
+use comptoir_db::{Optional, PgConnection};
 use comptoir_domain::catalog::{ProductStatus, TaxClass, parse_image_url, parse_title};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -336,10 +336,10 @@ pub async fn create_product(
 pub async fn get_product(state: State, caller: Caller, Path(id): Path<Uuid>) -> Result<Response, AppError> {
     catalog_reader(&caller)?;
     let mut conn = state.db.acquire().await?;
-    let product = db::get_product(&mut conn, id).await.map_err(|err| match err {
-        comptoir_db::Error::NotFound => product_not_found(),
-        other => other.into(),
-    })?;
+    let product = db::get_product(&mut conn, id)
+        .await
+        .optional()?
+        .ok_or_else(product_not_found)?;
     let variants = db::variants_of(&mut conn, &[id]).await?;
     Ok(versioned(
         StatusCode::OK,
@@ -407,12 +407,14 @@ pub async fn admin_list_products(
         None
     };
     let ids: Vec<Uuid> = products.iter().map(|p| p.id).collect();
-    let mut variants = db::variants_of(&mut conn, &ids).await?;
+    let mut variants: std::collections::HashMap<Uuid, Vec<Variant>> = std::collections::HashMap::new();
+    for variant in db::variants_of(&mut conn, &ids).await? {
+        variants.entry(variant.product_id).or_default().push(variant);
+    }
     let items = products
         .into_iter()
         .map(|p| {
-            let (mine, rest): (Vec<_>, Vec<_>) = variants.drain(..).partition(|v| v.product_id == p.id);
-            variants = rest;
+            let mine = variants.remove(&p.id).unwrap_or_default();
             ProductView::new(p, mine)
         })
         .collect();

@@ -199,8 +199,8 @@ pub fn apply_variant(
 }
 
 /// Reports SKUs and barcodes that other variants (in the database or
-/// earlier in `variants`) already use. `fields` names each variant's
-/// field prefix.
+/// earlier in `variants`) already use; each variant comes with the prefix
+/// of its fields in the answer.
 pub async fn check_unique(
     conn: &mut PgConnection,
     variants: &[(String, &Variant)],

@@ -178,6 +178,16 @@ async fn a_stale_if_match_answers_412_and_changes_nothing() {
     let (_, now) = admin_call(&app, &admin, "GET", &path, None).await;
     assert_eq!(now["brand"], "Iroise");
     assert_eq!(now["version"], 2);
+    let any = app
+        .client
+        .patch(app.url(&path))
+        .header("authorization", crate::identity::bearer(&admin))
+        .header("if-match", "*")
+        .json(&json!({"brand": "Mor Braz"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(any.status(), 200, "If-Match: * accepts any current version");
 }
 
 #[tokio::test]
