@@ -8,6 +8,10 @@ use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::Result;
 
+/// How long a pooled connection may sit idle and still be handed out
+/// without a ping.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(10);
+
 /// How the pool is sized and how long a request may wait for a connection.
 #[derive(Debug, Clone)]
 pub struct PoolSettings {
@@ -23,6 +27,16 @@ pub async fn connect(url: &str, settings: &PoolSettings) -> Result<PgPool> {
     let pool = PgPoolOptions::new()
         .max_connections(settings.max_connections)
         .min_connections(1)
+        // sqlx's default pings every connection it hands out: a round trip
+        // to PostgreSQL before every request's first query, which costs a
+        // cheap page as much CPU as the page itself. Only a connection that
+        // sat idle long enough to have been cut (a restarted server, a
+        // proxy's idle timeout) is checked; a connection that breaks in
+        // use is dropped by sqlx and the request fails cleanly.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move { Ok(meta.idle_for < PING_AFTER_IDLE || conn.ping().await.is_ok()) })
+        })
         .acquire_timeout(settings.acquire_timeout)
         .connect_with(options)
         .await?;

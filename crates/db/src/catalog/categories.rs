@@ -36,8 +36,8 @@ pub async fn list_categories(conn: &mut PgConnection) -> Result<Vec<Category>> {
 pub async fn active_product_counts(conn: &mut PgConnection) -> Result<Vec<(Uuid, i64)>> {
     let rows = sqlx::query!(
         r#"SELECT category_id AS "category_id!", count(*) AS "count!"
-             FROM products
-            WHERE status = 'active' AND price_min_minor IS NOT NULL AND category_id IS NOT NULL
+             FROM product_listing
+            WHERE category_id IS NOT NULL
             GROUP BY category_id"#
     )
     .fetch_all(conn)

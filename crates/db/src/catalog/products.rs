@@ -431,27 +431,21 @@ pub async fn insert_generated_products(
     )
     .execute(&mut *conn)
     .await?;
+    // Prices and summaries in one update: each update of a product
+    // rewrites its listing row too (a trigger).
     sqlx::query!(
-        r#"UPDATE products p SET price_min_minor = r.low, price_max_minor = r.high
-             FROM (SELECT product_id, min(price_minor) AS low, max(price_minor) AS high FROM variants
+        r#"UPDATE products p
+              SET price_min_minor = r.low, price_max_minor = r.high, variant_summaries = r.summaries
+             FROM (SELECT product_id, min(price_minor) AS low, max(price_minor) AS high,
+                          jsonb_agg(jsonb_build_object('id', id, 'sku', sku, 'options', options,
+                                                       'price_minor', price_minor,
+                                                       'compare_at_price_minor', compare_at_price_minor)
+                                    ORDER BY position, id) AS summaries
+                     FROM variants
                     WHERE sku LIKE 'GEN-%' AND product_id IN (
                           SELECT md5('comptoir-product-' || i)::uuid FROM generate_series($1::bigint, $2::bigint) i)
                     GROUP BY product_id) r
-            WHERE p.id = r.product_id AND p.price_min_minor IS DISTINCT FROM r.low"#,
-        from,
-        to
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        r#"UPDATE products p SET variant_summaries = (
-                   SELECT jsonb_agg(jsonb_build_object('id', v.id, 'sku', v.sku, 'options', v.options,
-                                                       'price_minor', v.price_minor,
-                                                       'compare_at_price_minor', v.compare_at_price_minor)
-                                    ORDER BY v.position, v.id)
-                     FROM variants v WHERE v.product_id = p.id)
-            WHERE p.id IN (SELECT md5('comptoir-product-' || i)::uuid FROM generate_series($1::bigint, $2::bigint) i)
-              AND p.variant_summaries = '[]'"#,
+            WHERE p.id = r.product_id AND p.price_min_minor IS NULL"#,
         from,
         to
     )
@@ -476,7 +470,7 @@ pub async fn insert_generated_products(
 /// (scans read half the pages) and fresh planner statistics. Must run
 /// outside a transaction.
 pub async fn vacuum_catalog(conn: &mut PgConnection) -> Result<()> {
-    sqlx::raw_sql("VACUUM (ANALYZE) products, variants, search_lexemes")
+    sqlx::raw_sql("VACUUM (ANALYZE) products, variants, search_lexemes, product_listing, product_cards")
         .execute(conn)
         .await?;
     Ok(())

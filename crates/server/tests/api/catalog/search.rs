@@ -102,6 +102,17 @@ async fn filters_sorting_facets_and_pages_cover_every_product_once() {
     );
     let genre_facet = &list["facets"]["attributes"][0];
     assert_eq!(genre_facet["code"], "genre");
+    assert_eq!(
+        genre_facet["values"],
+        json!([{"value": "homme", "count": 2}, {"value": "femme", "count": 1}])
+    );
+    assert_eq!(
+        list["facets"]["price_bands"],
+        json!([
+            {"min_minor": 0, "max_minor": 2000, "count": 1},
+            {"min_minor": 2000, "max_minor": 5000, "count": 2},
+        ])
+    );
 
     for bad in [
         "limit=0",
@@ -118,6 +129,62 @@ async fn filters_sorting_facets_and_pages_cover_every_product_once() {
         assert_eq!(response.status(), 422, "{bad}");
         assert_eq!(response.headers()["content-type"], "application/problem+json");
     }
+}
+
+#[tokio::test]
+async fn the_list_shows_every_change_of_a_product_and_its_variants() {
+    let app = TestApp::builder().var("CATALOG_CACHE_SECONDS", "0").spawn().await;
+    let admin = admin_token(&app).await;
+    let mut body = product_body("Gourde Bréhat", None, &[("GB-1", 1500), ("GB-2", 1900)]);
+    body["brand"] = json!("Iroise");
+    body["variants"][1]["options"] = json!([{"name": "contenance", "value": "75 cl"}]);
+    body["variants"][1]["compare_at_price_minor"] = json!(2400);
+    let product = create_product(&app, &admin, body).await;
+    let id = product["id"].as_str().unwrap();
+    let list: Value = app.get("/api/v1/products").await.json().await.unwrap();
+    assert_eq!(
+        list["items"],
+        json!([{
+            "id": id, "slug": "gourde-brehat", "name": "Gourde Bréhat", "brand": "Iroise",
+            "category_id": null, "tax_class": "standard", "image_urls": [],
+            "price_min_minor": 1500, "price_max_minor": 1900, "currency": "EUR",
+            "variants": [
+                {"id": product["variants"][0]["id"], "sku": "GB-1", "options": [],
+                 "price_minor": 1500, "compare_at_price_minor": null},
+                {"id": product["variants"][1]["id"], "sku": "GB-2",
+                 "options": [{"name": "contenance", "value": "75 cl"}],
+                 "price_minor": 1900, "compare_at_price_minor": 2400},
+            ],
+        }])
+    );
+
+    let product_path = format!("/api/v1/admin/products/{id}");
+    let variant_path = format!("{product_path}/variants/{}", product["variants"][0]["id"].as_str().unwrap());
+    let (status, _) = admin_call(&app, &admin, "DELETE", &variant_path, None).await;
+    assert_eq!(status, 204);
+    let list: Value = app.get("/api/v1/products?q=gourde").await.json().await.unwrap();
+    assert_eq!(list["items"][0]["price_min_minor"], 1900);
+    assert_eq!(list["items"][0]["variants"].as_array().unwrap().len(), 1);
+
+    let (status, _) = admin_call(&app, &admin, "PATCH", &product_path, Some(json!({"status": "archived"}))).await;
+    assert_eq!(status, 200);
+    let list: Value = app.get("/api/v1/products?q=gourde").await.json().await.unwrap();
+    assert_eq!(list["items"], json!([]), "archived products leave the list");
+    assert_eq!(list["facets"]["total"], 0);
+
+    let (status, _) = admin_call(
+        &app,
+        &admin,
+        "PATCH",
+        &product_path,
+        Some(json!({"status": "active", "name": "Gourde Groix"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(names(&app, "q=groix").await, ["Gourde Groix"]);
+    let (status, _) = admin_call(&app, &admin, "DELETE", &product_path, None).await;
+    assert_eq!(status, 204);
+    assert!(names(&app, "").await.is_empty());
 }
 
 #[tokio::test]
