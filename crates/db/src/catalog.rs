@@ -75,7 +75,7 @@ pub async fn stock_of_variants(conn: &mut PgConnection, variant_ids: &[uuid::Uui
         r#"SELECT s.variant_id, s.location_id, l.code, l.name, l.kind, l.ships_online, l.click_and_collect,
                   (s.on_hand - s.reserved)::bigint AS "available!"
              FROM stock_levels s JOIN stores l ON l.id = s.location_id
-            WHERE s.variant_id = ANY($1)
+            WHERE s.variant_id = ANY($1) AND l.active
             ORDER BY l.kind DESC, l.code"#,
         variant_ids
     )

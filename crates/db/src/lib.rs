@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod error;
 pub mod identity;
+pub mod inventory;
 pub mod platform;
 pub mod pool;
 

@@ -2,4 +2,5 @@
 
 pub mod catalog;
 pub mod identity;
+pub mod inventory;
 pub mod platform;

@@ -36,11 +36,24 @@ enum Command {
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// Check the stock.
+    Inventory {
+        #[command(subcommand)]
+        command: InventoryCommand,
+    },
     /// Manage accounts.
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum InventoryCommand {
+    /// Proves that every stock level equals the sum of its movements and that
+    /// its reserved quantity equals its active reservations; exits 1 and
+    /// lists the levels that differ otherwise.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -96,6 +109,31 @@ pub fn main() -> ExitCode {
         match cli.command {
             Command::Serve { demo } => crate::serve::serve(config, demo).await,
             Command::Worker => crate::serve::work(config).await,
+            Command::Inventory {
+                command: InventoryCommand::Verify,
+            } => {
+                let db = crate::serve::open_database(&config).await?;
+                let mut conn = db.acquire().await?;
+                let mismatches = comptoir_db::inventory::verify_ledger(&mut conn).await?;
+                if mismatches.is_empty() {
+                    println!("inventory verified: every stock level equals the sum of its movements");
+                    return Ok(());
+                }
+                for m in &mismatches {
+                    println!(
+                        "variant {} at location {}: on_hand {} (movements say {}), reserved {} (movements say {}, \
+                         active reservations {})",
+                        m.variant_id,
+                        m.location_id,
+                        m.on_hand,
+                        m.movements_on_hand,
+                        m.reserved,
+                        m.movements_reserved,
+                        m.active_reservations
+                    );
+                }
+                anyhow::bail!("{} stock level(s) differ from their ledger", mismatches.len())
+            }
             Command::Migrate => {
                 crate::serve::open_database(&config).await?;
                 tracing::info!("migrations applied");

@@ -137,6 +137,13 @@ impl AppError {
         err.with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
     }
 
+    /// Names what the problem is about (the lines lacking stock of a 409),
+    /// in the same `errors` list as a 422's fields.
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.errors = errors;
+        self
+    }
+
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.push((name, value));
         self

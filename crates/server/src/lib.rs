@@ -10,6 +10,7 @@ pub mod crypto;
 pub mod error;
 pub mod extract;
 pub mod http;
+pub mod inventory;
 pub mod mail;
 pub mod markdown;
 pub mod platform;

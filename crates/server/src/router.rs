@@ -6,6 +6,7 @@ use utoipa_axum::routes;
 
 use crate::api::catalog::{attribute_types, categories, definitions, favorites, import, listing, products, variants};
 use crate::api::identity::{addresses, api_keys, auth, me, recovery, users};
+use crate::api::inventory::{availability, locations, stock};
 use crate::api::platform::{health, metrics};
 use crate::app::AppState;
 use crate::error::{FieldError, Problem};
@@ -26,6 +27,9 @@ POSTs that move money or stock take an `Idempotency-Key` header.",
         (name = "catalog", description = "Categories, products and variants, attribute types, search with facets, \
 favourites, and the product CSV. Public reads carry `ETag` and answer `If-None-Match` with 304; \
 administrative writes take `If-Match` and answer 412 on a stale version."),
+        (name = "inventory", description = "Locations, stock per variant and location with its append-only ledger, \
+adjustments (with `Idempotency-Key`), thresholds, low-stock alerts, reservations and product availability. \
+Store managers and cashiers reach their own stores only; another store answers 404."),
     ),
     modifiers(&SecuritySchemes),
     components(schemas(Problem, FieldError)),
@@ -116,6 +120,15 @@ pub fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(variants::create_variant))
         .routes(routes!(variants::update_variant, variants::delete_variant))
+        .routes(routes!(availability::get_availability))
+        .routes(routes!(locations::list_locations, locations::create_location))
+        .routes(routes!(locations::update_location))
+        .routes(routes!(stock::list_stock))
+        .routes(routes!(stock::adjust_stock))
+        .routes(routes!(stock::list_movements))
+        .routes(routes!(stock::set_thresholds))
+        .routes(routes!(stock::list_alerts))
+        .routes(routes!(stock::list_reservations))
 }
 
 /// The OpenAPI document served at `/api/v1/openapi.json`.

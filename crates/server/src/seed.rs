@@ -99,8 +99,10 @@ pub async fn demo(pool: &PgPool) -> anyhow::Result<()> {
             .map(|r| format!("line {}: {}", r.line, r.reason));
         anyhow::bail!("the demo catalog has rejected rows ({first:?})");
     }
+    let stocked = demo_inventory(&mut tx).await?;
     tx.commit().await?;
     tracing::info!(
+        stocked_locations = stocked,
         created = report.created,
         updated = report.updated,
         unchanged = report.unchanged,
@@ -108,6 +110,101 @@ pub async fn demo(pool: &PgPool) -> anyhow::Result<()> {
         "demo catalog loaded"
     );
     Ok(())
+}
+
+/// The chain: `(code, name, city, postal code, warehouse?, ships online?)`.
+const LOCATIONS: [(&str, &str, &str, &str, bool, bool); 6] = [
+    (
+        "ENTREPOT-RENNES",
+        "Entrepôt central de Rennes",
+        "Rennes",
+        "35000",
+        true,
+        true,
+    ),
+    ("RENNES", "Magasin de Rennes", "Rennes", "35000", false, true),
+    ("BREST", "Magasin de Brest", "Brest", "29200", false, false),
+    ("QUIMPER", "Magasin de Quimper", "Quimper", "29000", false, false),
+    ("VANNES", "Magasin de Vannes", "Vannes", "56000", false, false),
+    (
+        "SAINT-MALO",
+        "Magasin de Saint-Malo",
+        "Saint-Malo",
+        "35400",
+        false,
+        false,
+    ),
+];
+
+/// The warehouse and the five stores, and their first stock: the
+/// warehouse holds every variant, the stores a few units of the sports
+/// range (barrels are sold from the warehouse). Locations are added when
+/// missing; stock is received once per location, so a rerun changes
+/// nothing. Answers how many locations received stock.
+async fn demo_inventory(conn: &mut PgConnection) -> anyhow::Result<usize> {
+    use comptoir_db::inventory as stock;
+    let existing = stock::list_locations(conn, None).await?;
+    let variants = stock::stockable_variants(conn).await?;
+    let mut stocked = 0;
+    for (index, (code, name, city, postal_code, warehouse, ships_online)) in LOCATIONS.into_iter().enumerate() {
+        let location = match existing.iter().find(|l| l.code == code) {
+            Some(location) => location.clone(),
+            None => {
+                let now = OffsetDateTime::now_utc();
+                let hours = if warehouse {
+                    serde_json::json!({})
+                } else {
+                    let day = serde_json::json!([["09:30", "19:00"]]);
+                    serde_json::json!({"monday": [["14:00", "19:00"]], "tuesday": day, "wednesday": day,
+                                       "thursday": day, "friday": day, "saturday": [["09:30", "19:30"]], "sunday": []})
+                };
+                stock::save_location(
+                    conn,
+                    &stock::Location {
+                        id: Uuid::now_v7(),
+                        code: code.to_owned(),
+                        name: name.to_owned(),
+                        kind: if warehouse { "warehouse" } else { "store" }.to_owned(),
+                        address: serde_json::json!({"city": city, "postal_code": postal_code, "country": "FR"}),
+                        timezone: "Europe/Paris".to_owned(),
+                        opening_hours: hours,
+                        ships_online,
+                        click_and_collect: !warehouse,
+                        active: true,
+                        version: 1,
+                        created_at: now,
+                        updated_at: now,
+                    },
+                )
+                .await?
+            }
+        };
+        let has_stock = stock::has_movements(conn, location.id).await?;
+        if has_stock {
+            continue;
+        }
+        // A deterministic spread: the same catalog always gets the same stock.
+        let lines: Vec<(Uuid, i32)> = variants
+            .iter()
+            .filter_map(|v| {
+                let spread = v.sku.bytes().fold(u32::try_from(index).unwrap_or(0) * 7919, |h, b| {
+                    h.wrapping_mul(31).wrapping_add(u32::from(b))
+                });
+                let units = if warehouse {
+                    5 + spread % 60
+                } else if SPORTS.contains(&v.top_category.as_str()) {
+                    spread % 7
+                } else {
+                    0
+                };
+                (units > 0).then(|| (v.id, i32::try_from(units).unwrap_or(1)))
+            })
+            .collect();
+        let thresholds = if warehouse { (10, 40) } else { (2, 6) };
+        stock::receive_in_bulk(conn, location.id, &lines, thresholds, "Stock initial de la démo").await?;
+        stocked += 1;
+    }
+    Ok(stocked)
 }
 
 /// Categories, attribute types and definitions of the demo catalog, added

@@ -155,7 +155,8 @@ pub fn spawn_workers(state: &AppState, shutdown: watch::Receiver<bool>) -> Vec<J
     let outbox = OutboxWorker::new(state.db.clone(), Handlers::for_app(state), settings);
     vec![
         tokio::spawn(outbox.run(shutdown.clone())),
-        tokio::spawn(crate::platform::maintenance::run(state.db.clone(), shutdown)),
+        tokio::spawn(crate::platform::maintenance::run(state.db.clone(), shutdown.clone())),
+        tokio::spawn(crate::inventory::run_expiry(state.db.clone(), shutdown)),
     ]
 }
 

@@ -198,7 +198,7 @@ fn push_conditions(sql: &mut QueryBuilder<Postgres>, filter: &ProductFilter) {
         sql.push(if in_stock { " AND EXISTS" } else { " AND NOT EXISTS" }).push(
             " (SELECT 1 FROM variants v JOIN stock_levels s ON s.variant_id = v.id \
              JOIN stores l ON l.id = s.location_id \
-             WHERE v.product_id = p.product_id AND l.ships_online AND s.on_hand > s.reserved)",
+             WHERE v.product_id = p.product_id AND l.ships_online AND l.active AND s.on_hand > s.reserved)",
         );
     }
 }
@@ -250,7 +250,13 @@ pub async fn product_facets(conn: &mut PgConnection, filter: &ProductFilter) -> 
     let mut counts = FacetCounts::default();
     let mut attributes: std::collections::BTreeMap<(String, String), i64> = std::collections::BTreeMap::new();
     for row in rows {
-        match (row.grouping, row.category_id, row.brand, row.price_band, row.facet_values) {
+        match (
+            row.grouping,
+            row.category_id,
+            row.brand,
+            row.price_band,
+            row.facet_values,
+        ) {
             (TOTAL, ..) => counts.total = row.count,
             (BY_CATEGORY, Some(id), ..) => counts.categories.push((id, row.count)),
             (BY_BRAND, _, Some(brand), ..) => counts.brands.push((brand, row.count)),

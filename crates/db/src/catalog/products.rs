@@ -168,6 +168,19 @@ pub async fn variants_of(conn: &mut PgConnection, product_ids: &[Uuid]) -> Resul
     Ok(rows)
 }
 
+pub async fn get_variant(conn: &mut PgConnection, id: Uuid) -> Result<Variant> {
+    let row = sqlx::query_as!(
+        Variant,
+        r#"SELECT id, product_id, sku, options, ean13, price_minor, compare_at_price_minor, weight_grams, position,
+                  version, created_at, updated_at
+             FROM variants WHERE id = $1"#,
+        id
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(row)
+}
+
 pub async fn variant_for_update(conn: &mut PgConnection, product_id: Uuid, id: Uuid) -> Result<Option<Variant>> {
     let row = sqlx::query_as!(
         Variant,

@@ -71,21 +71,28 @@ impl Handlers {
 }
 
 impl Handlers {
-    /// Every handler of the application: the platform's and the email
-    /// delivery.
+    /// Every handler of the application: the platform's, the email delivery
+    /// and the low-stock notices.
     pub fn for_app(state: &crate::app::AppState) -> Self {
         let mailer = crate::mail::Mailer {
             dir: state.config.mail_dir.clone(),
             from: state.config.mail_from.clone(),
         };
-        Self::standard(state.cache.clone()).on(crate::mail::EMAIL_SEND, move |event| {
-            let mailer = mailer.clone();
-            async move {
-                let email: crate::mail::Email = serde_json::from_value(event.payload)
-                    .map_err(|e| DeliveryError::Permanent(format!("not an email: {e}")))?;
-                mailer.deliver(event.id, &email).await
-            }
-        })
+        let alert_mailer = mailer.clone();
+        let pool = state.db.clone();
+        Self::standard(state.cache.clone())
+            .on(crate::mail::EMAIL_SEND, move |event| {
+                let mailer = mailer.clone();
+                async move {
+                    let email: crate::mail::Email = serde_json::from_value(event.payload)
+                        .map_err(|e| DeliveryError::Permanent(format!("not an email: {e}")))?;
+                    mailer.deliver(event.id, &email).await
+                }
+            })
+            .on(comptoir_db::inventory::ALERT_OPENED, move |event| {
+                let (pool, mailer) = (pool.clone(), alert_mailer.clone());
+                async move { crate::inventory::notify_alert(&pool, &mailer, event.id, &event.payload).await }
+            })
     }
 }
 

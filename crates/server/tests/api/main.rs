@@ -7,4 +7,5 @@
 mod catalog;
 mod harness;
 mod identity;
+mod inventory;
 mod platform;

@@ -58,6 +58,7 @@ pub struct DefinitionList {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct DefinitionFilter {
     /// Only the definitions of this category.
     pub category_id: Option<Uuid>,

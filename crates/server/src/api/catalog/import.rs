@@ -79,6 +79,7 @@ pub struct ImportReport {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// Save the valid rows even when others are rejected.
     pub partial: Option<bool>,

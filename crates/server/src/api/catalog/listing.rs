@@ -453,11 +453,7 @@ pub async fn list_products(state: State, headers: HeaderMap, RawQuery(raw): RawQ
 /// The facet counts of the filters, shared by every page and sort order of
 /// the same filters through the cache.
 /// The facets as JSON, spliced into the answer as they are.
-async fn facets(
-    state: &AppState,
-    query: &ListQuery,
-    filter: &ProductFilter,
-) -> Result<bytes::Bytes, AppError> {
+async fn facets(state: &AppState, query: &ListQuery, filter: &ProductFilter) -> Result<bytes::Bytes, AppError> {
     let key = query.facets_key();
     let ttl = state.config.catalog_facets_ttl;
     let cacheable = query.in_stock.is_none() && !ttl.is_zero();
@@ -498,7 +494,11 @@ async fn facets(
             .price_bands
             .into_iter()
             .map(|(band, count)| PriceBand {
-                min_minor: band.checked_sub(1).and_then(|i| PRICE_BAND_EDGES.get(i)).copied().unwrap_or(0),
+                min_minor: band
+                    .checked_sub(1)
+                    .and_then(|i| PRICE_BAND_EDGES.get(i))
+                    .copied()
+                    .unwrap_or(0),
                 max_minor: PRICE_BAND_EDGES.get(band).copied(),
                 count,
             })

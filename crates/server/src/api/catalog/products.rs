@@ -350,6 +350,7 @@ pub async fn get_product(state: State, caller: Caller, Path(id): Path<Uuid>) -> 
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AdminProductQuery {
     /// `draft`, `active` or `archived`.
     pub status: Option<String>,

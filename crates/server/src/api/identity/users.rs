@@ -26,6 +26,7 @@ use crate::http::RequestContext;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListUsersQuery {
     /// Part of an email or a name.
     pub q: Option<String>,

@@ -159,14 +159,24 @@ async fn the_list_shows_every_change_of_a_product_and_its_variants() {
     );
 
     let product_path = format!("/api/v1/admin/products/{id}");
-    let variant_path = format!("{product_path}/variants/{}", product["variants"][0]["id"].as_str().unwrap());
+    let variant_path = format!(
+        "{product_path}/variants/{}",
+        product["variants"][0]["id"].as_str().unwrap()
+    );
     let (status, _) = admin_call(&app, &admin, "DELETE", &variant_path, None).await;
     assert_eq!(status, 204);
     let list: Value = app.get("/api/v1/products?q=gourde").await.json().await.unwrap();
     assert_eq!(list["items"][0]["price_min_minor"], 1900);
     assert_eq!(list["items"][0]["variants"].as_array().unwrap().len(), 1);
 
-    let (status, _) = admin_call(&app, &admin, "PATCH", &product_path, Some(json!({"status": "archived"}))).await;
+    let (status, _) = admin_call(
+        &app,
+        &admin,
+        "PATCH",
+        &product_path,
+        Some(json!({"status": "archived"})),
+    )
+    .await;
     assert_eq!(status, 200);
     let list: Value = app.get("/api/v1/products?q=gourde").await.json().await.unwrap();
     assert_eq!(list["items"], json!([]), "archived products leave the list");
