@@ -11,10 +11,12 @@
 pub mod locations;
 pub mod reservations;
 pub mod stock;
+pub mod transfers;
 
 pub use locations::*;
 pub use reservations::*;
 pub use stock::*;
+pub use transfers::*;
 
 use serde_json::json;
 use sqlx::PgConnection;

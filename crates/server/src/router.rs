@@ -6,7 +6,7 @@ use utoipa_axum::routes;
 
 use crate::api::catalog::{attribute_types, categories, definitions, favorites, import, listing, products, variants};
 use crate::api::identity::{addresses, api_keys, auth, me, recovery, users};
-use crate::api::inventory::{availability, locations, stock};
+use crate::api::inventory::{availability, locations, stock, transfers};
 use crate::api::platform::{health, metrics};
 use crate::app::AppState;
 use crate::error::{FieldError, Problem};
@@ -129,6 +129,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(stock::set_thresholds))
         .routes(routes!(stock::list_alerts))
         .routes(routes!(stock::list_reservations))
+        .routes(routes!(transfers::list_transfers, transfers::create_transfer))
+        .routes(routes!(transfers::get_transfer))
+        .routes(routes!(transfers::request_transfer))
+        .routes(routes!(transfers::ship_transfer))
+        .routes(routes!(transfers::receive_transfer))
+        .routes(routes!(transfers::cancel_transfer))
+        .routes(routes!(transfers::list_suggestions))
+        .routes(routes!(transfers::replenish))
 }
 
 /// The OpenAPI document served at `/api/v1/openapi.json`.

@@ -10,6 +10,7 @@
 pub mod availability;
 pub mod locations;
 pub mod stock;
+pub mod transfers;
 
 use axum::extract::FromRequestParts;
 use comptoir_db::inventory::Insufficient;

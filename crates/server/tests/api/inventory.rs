@@ -392,3 +392,233 @@ async fn a_low_stock_alert_opens_once_notifies_once_and_closes_by_itself() {
         .unwrap();
     assert_eq!(notices, 1, "one alert, one notice, however many sales follow");
 }
+
+async fn post(app: &TestApp, token: &str, path: &str, key: Option<&str>, body: Value) -> (u16, Value) {
+    let mut request = app
+        .client
+        .post(app.url(path))
+        .header("authorization", bearer(token))
+        .json(&body);
+    if let Some(key) = key {
+        request = request.header("idempotency-key", key);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn on_hand(app: &TestApp, admin: &str, location: Uuid, sku: &str) -> i64 {
+    let (_, stock) = get(app, admin, &format!("/api/v1/admin/stock?location={location}&q={sku}")).await;
+    stock["items"]
+        .as_array()
+        .unwrap()
+        .first()
+        .map_or(0, |level| level["on_hand"].as_i64().unwrap())
+}
+
+#[tokio::test]
+async fn a_transfer_leaves_the_source_when_shipped_and_arrives_short_at_the_destination() {
+    let app = TestApp::spawn().await;
+    let admin = admin_token(&app).await;
+    let (_, first, second) = two_variants(&app, &admin).await;
+    let warehouse = new_store(&app, "ENTREPOT").await;
+    let store = new_store(&app, "BREST").await;
+    let manager = someone(&app, "manager", &[role(Role::Manager, Scope::Store(store))])
+        .await
+        .token;
+    receive(&app, &admin, warehouse, first, 10).await;
+    receive(&app, &admin, warehouse, second, 4).await;
+
+    let (status, transfer) = post(
+        &app,
+        &manager,
+        "/api/v1/admin/transfers",
+        None,
+        json!({"source_location_id": warehouse, "destination_location_id": store, "status": "requested",
+               "lines": [{"variant_id": first, "quantity": 6}, {"variant_id": second, "quantity": 5}]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{transfer}");
+    assert_eq!(transfer["status"], "requested");
+    assert!(transfer["number"].as_str().unwrap().starts_with("TR-"));
+    let ship = format!("/api/v1/admin/transfers/{}/ship", transfer["id"].as_str().unwrap());
+    let receive_path = format!("/api/v1/admin/transfers/{}/receive", transfer["id"].as_str().unwrap());
+    let (status, _) = post(&app, &manager, &ship, Some(&Uuid::now_v7().to_string()), json!({})).await;
+    assert_eq!(status, 403, "the destination does not ship");
+
+    let (status, problem) = post(&app, &admin, &ship, Some(&Uuid::now_v7().to_string()), json!({})).await;
+    assert_eq!((status, problem["code"].as_str()), (409, Some("stock.insufficient")));
+    assert_eq!(
+        problem["errors"][0]["field"],
+        second.to_string(),
+        "the line that lacks stock is named"
+    );
+    assert_eq!(
+        on_hand(&app, &admin, warehouse, "GO-1").await,
+        10,
+        "nothing left the warehouse"
+    );
+
+    receive(&app, &admin, warehouse, second, 1).await;
+    let key = Uuid::now_v7().to_string();
+    let (status, shipped) = post(&app, &admin, &ship, Some(&key), json!({})).await;
+    assert_eq!(
+        (status, shipped["status"].as_str()),
+        (200, Some("shipped")),
+        "{shipped}"
+    );
+    let (_, replay) = post(&app, &admin, &ship, Some(&key), json!({})).await;
+    assert_eq!(replay, shipped, "a retried shipment ships once");
+    assert_eq!(on_hand(&app, &admin, warehouse, "GO-1").await, 4);
+    assert_eq!(on_hand(&app, &admin, warehouse, "GO-2").await, 0);
+    let cancel = format!("/api/v1/admin/transfers/{}/cancel", transfer["id"].as_str().unwrap());
+    let (status, problem) = post(&app, &admin, &cancel, None, json!({})).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (409, Some("transfer.invalid_transition"))
+    );
+
+    let too_many = json!({"lines": [{"variant_id": first, "received_quantity": 6, "damaged_quantity": 1}]});
+    assert_eq!(
+        post(
+            &app,
+            &manager,
+            &receive_path,
+            Some(&Uuid::now_v7().to_string()),
+            too_many
+        )
+        .await
+        .0,
+        422
+    );
+    let (status, received) = post(
+        &app,
+        &manager,
+        &receive_path,
+        Some(&Uuid::now_v7().to_string()),
+        json!({"lines": [{"variant_id": first, "received_quantity": 4, "damaged_quantity": 1}]}),
+    )
+    .await;
+    assert_eq!(
+        (status, received["status"].as_str()),
+        (200, Some("received")),
+        "{received}"
+    );
+    let line = |variant: Uuid| {
+        received["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["variant_id"] == variant.to_string())
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (
+            line(first)["received_quantity"].as_i64(),
+            line(first)["damaged_quantity"].as_i64(),
+            line(first)["short_quantity"].as_i64()
+        ),
+        (Some(4), Some(1), Some(1)),
+        "the difference is recorded"
+    );
+    assert_eq!(line(second)["received_quantity"], 5, "lines left out arrived whole");
+    assert_eq!(on_hand(&app, &admin, store, "GO-1").await, 4);
+    assert_eq!(on_hand(&app, &admin, store, "GO-2").await, 5);
+    let (_, movements) = get(&app, &admin, &format!("/api/v1/admin/stock/movements?location={store}")).await;
+    assert!(
+        movements["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["kind"] == "transfer_in")
+    );
+    assert_ledger_explains_every_level(&app).await;
+}
+
+#[tokio::test]
+async fn replenishment_proposes_from_sales_and_requests_a_transfer_in_one_call() {
+    let app = TestApp::spawn().await;
+    let admin = admin_token(&app).await;
+    let (_, first, second) = two_variants(&app, &admin).await;
+    let warehouse = new_store(&app, "ENTREPOT").await;
+    let store = new_store(&app, "VANNES").await;
+    let (status, _) = crate::catalog::admin_call(
+        &app,
+        &admin,
+        "PATCH",
+        &format!("/api/v1/admin/locations/{warehouse}"),
+        Some(json!({"type": "warehouse"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    for variant in [first, second] {
+        receive(&app, &admin, warehouse, variant, 50).await;
+        let path = format!("/api/v1/admin/locations/{store}/stock/{variant}");
+        let thresholds = json!({"reorder_point": 3, "target_level": 8});
+        assert_eq!(
+            crate::catalog::admin_call(&app, &admin, "PUT", &path, Some(thresholds))
+                .await
+                .0,
+            200
+        );
+    }
+    receive(&app, &admin, store, first, 10).await;
+    receive(&app, &admin, store, second, 4).await;
+    // Six units of the first variant sold at the counter.
+    let mut tx = app.db().begin().await.unwrap();
+    let mut sale = line(first, store);
+    sale.quantity = 6;
+    sale.purpose = "pos";
+    let reservation = db::reserve(&mut tx, &sale, Actor::System).await.unwrap().unwrap();
+    db::close_reservation(&mut tx, reservation.id, db::Closing::Commit, Actor::System)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let suggestions_path = format!("/api/v1/admin/replenishment/suggestions?location={store}&lead_time_days=7");
+    let (status, suggestions) = get(&app, &admin, &suggestions_path).await;
+    assert_eq!(status, 200, "{suggestions}");
+    let items = suggestions["items"].as_array().unwrap();
+    assert_eq!(
+        items.len(),
+        1,
+        "the unsold variant is above its reorder point: {suggestions}"
+    );
+    assert_eq!(items[0]["variant_id"], first.to_string());
+    assert_eq!(items[0]["sold"], 6);
+    // Four left, two more sold during the 7-day lead time: 8 + 2 - 4.
+    assert_eq!(items[0]["suggested_quantity"], 6);
+    assert_eq!(items[0]["source_location_id"], warehouse.to_string());
+
+    let (status, transfer) = post(
+        &app,
+        &admin,
+        "/api/v1/admin/replenishment/transfers",
+        None,
+        json!({"location_id": store, "lead_time_days": 7}),
+    )
+    .await;
+    assert_eq!(status, 201, "{transfer}");
+    assert_eq!(transfer["status"], "requested");
+    assert_eq!(transfer["source_location_id"], warehouse.to_string());
+    assert_eq!(
+        transfer["lines"],
+        json!([{"variant_id": first, "sku": "GO-1", "quantity": 6,
+        "received_quantity": null, "damaged_quantity": null, "short_quantity": null}])
+    );
+    let (_, again) = get(&app, &admin, &suggestions_path).await;
+    assert_eq!(again["items"], json!([]), "what was requested is not requested twice");
+    let (status, problem) = post(
+        &app,
+        &admin,
+        "/api/v1/admin/replenishment/transfers",
+        None,
+        json!({"location_id": store, "lead_time_days": 7}),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (422, Some("replenishment.nothing_to_send"))
+    );
+}

@@ -36,6 +36,10 @@ struct Fixture {
     api_key: Uuid,
     refresh_tokens: Vec<String>,
     store: Uuid,
+    store_2: Uuid,
+    /// Transfers between the two stores: a draft to store 1, one requested
+    /// from store 1, one shipped from store 1, a draft to cancel.
+    transfers: [Uuid; 4],
     catalog: CatalogFixture,
 }
 
@@ -604,6 +608,79 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "get",
+            path: "/api/v1/admin/transfers",
+            url: |_| "/api/v1/admin/transfers".into(),
+            body: none,
+            expected: STOCK_READERS,
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/admin/transfers",
+            url: |_| "/api/v1/admin/transfers".into(),
+            body: |f, _| {
+                Some(
+                    json!({"source_location_id": f.store_2, "destination_location_id": f.store,
+                            "lines": [{"variant_id": f.catalog.variant, "quantity": 1}]}),
+                )
+            },
+            expected: STORE_1_WRITERS(201),
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/admin/transfers/{id}",
+            url: |f| format!("/api/v1/admin/transfers/{}", f.transfers[0]),
+            body: none,
+            // Cashier 2 reaches it through its source, store 2.
+            expected: STOCK_READERS,
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/admin/transfers/{id}/request",
+            url: |f| format!("/api/v1/admin/transfers/{}/request", f.transfers[0]),
+            body: |_, _| Some(json!({})),
+            // The manager requests the draft; then it is no longer a draft.
+            expected: [401, 403, 403, 403, 403, 200, 403, 409],
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/admin/transfers/{id}/ship",
+            url: |f| format!("/api/v1/admin/transfers/{}/ship", f.transfers[1]),
+            body: |_, _| Some(json!({})),
+            // Store 1 ships it (it is the source); a second ship is refused.
+            expected: [401, 403, 403, 403, 403, 200, 403, 409],
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/admin/transfers/{id}/receive",
+            url: |f| format!("/api/v1/admin/transfers/{}/receive", f.transfers[2]),
+            body: |_, _| Some(json!({})),
+            // Store 1 is the source: only the destination's staff (or an admin) receives.
+            expected: [401, 403, 403, 403, 403, 403, 403, 200],
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/admin/transfers/{id}/cancel",
+            url: |f| format!("/api/v1/admin/transfers/{}/cancel", f.transfers[3]),
+            body: |_, _| Some(json!({})),
+            expected: [401, 403, 403, 403, 403, 200, 403, 409],
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/admin/replenishment/suggestions",
+            url: |f| format!("/api/v1/admin/replenishment/suggestions?location={}", f.store),
+            body: none,
+            expected: [401, 403, 403, 403, 200, 200, 404, 200],
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/admin/replenishment/transfers",
+            url: |_| "/api/v1/admin/replenishment/transfers".into(),
+            body: |f, _| Some(json!({"location_id": f.store, "source_location_id": f.store_2})),
+            // Store 1 needs nothing from store 2, which has nothing.
+            expected: [401, 403, 403, 403, 403, 422, 403, 422],
+        },
+        Row {
+            method: "get",
             path: "/api/v1/admin/reservations",
             url: |_| "/api/v1/admin/reservations".into(),
             body: none,
@@ -648,6 +725,46 @@ async fn catalog_fixture(app: &TestApp) -> CatalogFixture {
         variant: variants[0],
         variant_to_delete: variants[1],
     }
+}
+
+async fn transfer_fixture(conn: &mut sqlx::PgConnection, store_1: Uuid, store_2: Uuid, variant: Uuid) -> [Uuid; 4] {
+    use comptoir_db::inventory as db;
+    let receipt = db::NewMovement {
+        variant_id: variant,
+        location_id: store_1,
+        kind: db::MovementKind::Receipt,
+        reason: None,
+        on_hand_delta: 10,
+        reserved_delta: 0,
+        note: None,
+        actor: comptoir_db::platform::audit::Actor::System,
+        reference_type: None,
+        reference_id: None,
+    };
+    db::apply(conn, &receipt).await.unwrap().unwrap();
+    let mut ids = [Uuid::nil(); 4];
+    let plans = [
+        ((store_2, store_1), "draft"),
+        ((store_1, store_2), "requested"),
+        ((store_1, store_2), "requested"),
+        ((store_2, store_1), "draft"),
+    ];
+    for (i, (route, status)) in plans.into_iter().enumerate() {
+        ids[i] = db::insert_transfer(conn, Uuid::now_v7(), route, status, None, None, &[(variant, 1)])
+            .await
+            .unwrap()
+            .id;
+    }
+    let shipped = db::NewMovement {
+        on_hand_delta: -1,
+        kind: db::MovementKind::TransferOut,
+        reference_type: Some("transfer"),
+        reference_id: Some(ids[2]),
+        ..receipt.clone()
+    };
+    db::apply(conn, &shipped).await.unwrap().unwrap();
+    db::set_transfer_status(conn, ids[2], "shipped").await.unwrap();
+    ids
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -730,7 +847,10 @@ async fn fixture(app: &TestApp) -> Fixture {
     .unwrap()
     .id;
     let catalog = catalog_fixture(app).await;
+    let transfers = transfer_fixture(&mut conn, store_1, store_2, catalog.variant).await;
     Fixture {
+        store_2,
+        transfers,
         catalog,
         address_of_a,
         customer_a: a.id,
