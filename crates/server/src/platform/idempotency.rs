@@ -65,6 +65,11 @@ where
                 .map(MatchedPath::as_str)
                 .unwrap_or_else(|| request.uri().path())
         );
+        // The request's own path is part of what the key stands for: the
+        // same key and body sent to another resource of the same route
+        // (shipping transfer B with the key used for transfer A) is a
+        // different request, refused as a reused key, never A's replay.
+        let target = request.uri().path().to_owned();
         let scope = request
             .extensions()
             .get::<CallerScope>()
@@ -74,7 +79,12 @@ where
         let bytes = json_body_bytes(request, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        let request_hash = Sha256::digest(&bytes).to_vec();
+        let request_hash = Sha256::new()
+            .chain_update(target.as_bytes())
+            .chain_update(b"\n")
+            .chain_update(&bytes)
+            .finalize()
+            .to_vec();
         // Invalid bodies are refused before anything is locked or stored.
         let body: T = parse_json(&bytes).map_err(IntoResponse::into_response)?;
 
