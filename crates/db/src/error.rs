@@ -61,6 +61,10 @@ impl From<sqlx::Error> for Error {
             Some("23514") => Self::Check {
                 constraint: constraint(),
             },
+            // Text PostgreSQL cannot store (a NUL character) is bad input.
+            Some("22021" | "22P05") => Self::Check {
+                constraint: "text_encoding".to_owned(),
+            },
             Some("40001" | "40P01") => Self::Retryable(err),
             _ => Self::Other(err),
         }

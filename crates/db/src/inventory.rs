@@ -110,13 +110,16 @@ pub async fn apply(conn: &mut PgConnection, movement: &NewMovement<'_>) -> Resul
         .await?;
     }
     // The conditions are the table's constraints, checked before writing:
-    // a refused change is an answer, not an error that aborts the transaction.
+    // a refused change is an answer, not an error that aborts the
+    // transaction. Computed in bigint, so a level that would pass the
+    // integer range (two billion units) is refused the same way.
     let level = sqlx::query_as!(
         Level,
         r#"UPDATE stock_levels
-              SET on_hand = on_hand + $3, reserved = reserved + $4, updated_at = now()
+              SET on_hand = on_hand + $3::integer, reserved = reserved + $4::integer, updated_at = now()
             WHERE variant_id = $1 AND location_id = $2
-              AND on_hand + $3 >= 0 AND reserved + $4 >= 0 AND reserved + $4 <= on_hand + $3
+              AND on_hand::bigint + $3::integer BETWEEN 0 AND 2147483647 AND reserved::bigint + $4::integer >= 0
+              AND reserved::bigint + $4::integer <= on_hand::bigint + $3::integer
         RETURNING on_hand, reserved, reorder_point"#,
         movement.variant_id,
         movement.location_id,

@@ -72,7 +72,7 @@ pub struct Suggestion {
     /// Units sold per day over the period.
     pub daily_velocity: f64,
     /// Days the stock on hand and in transit lasts at that pace; none when
-    /// nothing sells.
+    /// nothing sells (and some is left).
     pub days_of_cover: Option<f64>,
 }
 
@@ -86,7 +86,12 @@ pub fn suggest(input: ReplenishmentInput) -> Option<Suggestion> {
     let daily_velocity = input.sold.max(0) as f64 / days;
     let position = input.available + input.in_transit;
     #[expect(clippy::cast_precision_loss, reason = "unit counts are far below 2^52")]
-    let days_of_cover = (daily_velocity > 0.0).then(|| position.max(0) as f64 / daily_velocity);
+    // Nothing left lasts no day, sold or not: a stock-out is the most urgent.
+    let days_of_cover = if position <= 0 {
+        Some(0.0)
+    } else {
+        (daily_velocity > 0.0).then(|| position as f64 / daily_velocity)
+    };
     // Whole units, rounded up: half a unit sold means one to keep.
     let days_i = i64::from(input.days.max(1));
     let sold_during_lead_time = (input.sold.max(0) * i64::from(input.lead_time_days) + days_i - 1) / days_i;
@@ -139,6 +144,11 @@ mod tests {
     #[test]
     fn a_location_is_topped_up_to_its_target_plus_what_sells_before_delivery() {
         assert_eq!(suggest(input(10, 0)), None, "above the reorder point, nothing sells");
+        assert_eq!(
+            suggest(input(0, 0)).unwrap().days_of_cover,
+            Some(0.0),
+            "a stock-out comes first"
+        );
         let low = suggest(input(3, 0)).unwrap();
         assert_eq!(low.quantity, 9);
         assert_eq!(low.days_of_cover, None);

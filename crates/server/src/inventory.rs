@@ -14,9 +14,6 @@ use crate::platform::outbox::DeliveryError;
 
 /// How often expired reservations are looked for.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(5);
-/// Reservations expired per transaction.
-const BATCH: i64 = 200;
-
 /// Expires reservations until shutdown. Several instances share the work:
 /// each batch skips the rows another worker holds.
 pub async fn run_expiry(pool: PgPool, mut shutdown: watch::Receiver<bool>) {
@@ -31,18 +28,17 @@ pub async fn run_expiry(pool: PgPool, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
-/// Expires every reservation whose time is up, a batch per transaction;
+/// Expires every reservation whose time is up, one per transaction;
 /// answers how many.
 pub async fn expire_all_due(pool: &PgPool) -> Result<usize, comptoir_db::Error> {
     let mut total = 0;
     loop {
         let mut tx = pool.begin().await?;
-        let expired = db::expire_due(&mut tx, BATCH).await?;
-        tx.commit().await?;
-        total += expired;
-        if expired < usize::try_from(BATCH).unwrap_or(usize::MAX) {
+        if !db::expire_one_due(&mut tx).await? {
             break;
         }
+        tx.commit().await?;
+        total += 1;
     }
     if total > 0 {
         tracing::info!(expired = total, "reservations expired; their stock is available again");

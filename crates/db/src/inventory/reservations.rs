@@ -159,22 +159,27 @@ pub async fn close_reservation(
     Ok(row)
 }
 
-/// Expires up to `limit` reservations whose time is up, skipping those
-/// another worker holds; answers how many. Run in a transaction.
-pub async fn expire_due(conn: &mut PgConnection, limit: i64) -> Result<usize> {
+/// Expires one reservation whose time is up, skipping those another
+/// transaction holds; answers whether there was one. Run one per
+/// transaction: a transaction locks every reservation it closes before
+/// any level, so holding one reservation and then its level never waits
+/// in a cycle with another.
+pub async fn expire_one_due(conn: &mut PgConnection) -> Result<bool> {
     let due = sqlx::query_scalar!(
         r#"SELECT id FROM stock_reservations
             WHERE status = 'active' AND expires_at <= now()
-            ORDER BY variant_id, location_id, id
-            LIMIT $1 FOR UPDATE SKIP LOCKED"#,
-        limit
+            ORDER BY expires_at
+            LIMIT 1 FOR UPDATE SKIP LOCKED"#
     )
-    .fetch_all(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    for id in &due {
-        close_reservation(conn, *id, Closing::Expire, Actor::System).await?;
+    match due {
+        Some(id) => {
+            close_reservation(conn, id, Closing::Expire, Actor::System).await?;
+            Ok(true)
+        }
+        None => Ok(false),
     }
-    Ok(due.len())
 }
 
 /// Reservations, newest first, optionally of one location, variant or status.

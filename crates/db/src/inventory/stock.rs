@@ -67,6 +67,24 @@ pub async fn list_stock(conn: &mut PgConnection, query: &StockQuery<'_>) -> Resu
     Ok(rows)
 }
 
+/// One level as the back office lists it.
+pub async fn stock_row(conn: &mut PgConnection, location_id: Uuid, variant_id: Uuid) -> Result<StockRow> {
+    let row = sqlx::query_as!(
+        StockRow,
+        r#"SELECT l.location_id, l.variant_id, v.sku, p.name AS product_name, l.on_hand, l.reserved,
+                  l.on_hand - l.reserved AS "available!", l.reorder_point, l.target_level
+             FROM stock_levels l
+             JOIN variants v ON v.id = l.variant_id
+             JOIN products p ON p.id = v.product_id
+            WHERE l.location_id = $1 AND l.variant_id = $2"#,
+        location_id,
+        variant_id
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(row)
+}
+
 /// One movement of the ledger, as the back office lists it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct MovementRow {

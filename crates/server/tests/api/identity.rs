@@ -4,7 +4,7 @@ mod accounts;
 mod addresses;
 mod admin;
 mod matrix;
-mod recovery;
+pub mod recovery;
 mod tokens;
 
 use comptoir_db::identity as db;

@@ -358,11 +358,15 @@ async fn expired_reservations_come_back_and_availability_counts_stores_that_ship
 }
 
 #[tokio::test]
-async fn a_low_stock_alert_opens_once_notifies_once_and_closes_by_itself() {
-    let app = TestApp::spawn().await;
+async fn a_low_stock_alert_opens_once_emails_the_managers_once_and_closes_by_itself() {
+    let dir = crate::identity::recovery::mail_dir();
+    let app = TestApp::builder().var("MAIL_DIR", dir.to_str().unwrap()).spawn().await;
     let admin = admin_token(&app).await;
     let (_, variant, _) = two_variants(&app, &admin).await;
     let store = new_store(&app, "SAINT-MALO").await;
+    let manager = someone(&app, "gerante", &[role(Role::Manager, Scope::Store(store))]).await;
+    let other_store = new_store(&app, "DINAN").await;
+    someone(&app, "autre", &[role(Role::Manager, Scope::Store(other_store))]).await;
     receive(&app, &admin, store, variant, 8).await;
     let (status, level) = crate::catalog::admin_call(
         &app,
@@ -391,6 +395,14 @@ async fn a_low_stock_alert_opens_once_notifies_once_and_closes_by_itself() {
         .await
         .unwrap();
     assert_eq!(notices, 1, "one alert, one notice, however many sales follow");
+    let messages = crate::identity::recovery::mailbox(&app, &dir).await;
+    assert_eq!(messages.len(), 1, "the store's manager, and no other store's");
+    assert!(
+        messages[0].contains(&format!("To: {}", manager.email)),
+        "{}",
+        messages[0]
+    );
+    assert!(messages[0].contains("GO-1"), "{}", messages[0]);
 }
 
 async fn post(app: &TestApp, token: &str, path: &str, key: Option<&str>, body: Value) -> (u16, Value) {
@@ -405,6 +417,17 @@ async fn post(app: &TestApp, token: &str, path: &str, key: Option<&str>, body: V
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn make_warehouse(app: &TestApp, admin: &str, location: Uuid) {
+    let path = format!("/api/v1/admin/locations/{location}");
+    let (status, answer) =
+        crate::catalog::admin_call(app, admin, "PATCH", &path, Some(json!({"type": "warehouse"}))).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        answer["click_and_collect"], false,
+        "a warehouse offers no click and collect"
+    );
 }
 
 async fn on_hand(app: &TestApp, admin: &str, location: Uuid, sku: &str) -> i64 {
@@ -426,6 +449,7 @@ async fn a_transfer_leaves_the_source_when_shipped_and_arrives_short_at_the_dest
     let manager = someone(&app, "manager", &[role(Role::Manager, Scope::Store(store))])
         .await
         .token;
+    make_warehouse(&app, &admin, warehouse).await;
     receive(&app, &admin, warehouse, first, 10).await;
     receive(&app, &admin, warehouse, second, 4).await;
 
@@ -469,6 +493,43 @@ async fn a_transfer_leaves_the_source_when_shipped_and_arrives_short_at_the_dest
     );
     let (_, replay) = post(&app, &admin, &ship, Some(&key), json!({})).await;
     assert_eq!(replay, shipped, "a retried shipment ships once");
+    let (_, other) = post(
+        &app,
+        &admin,
+        "/api/v1/admin/transfers",
+        None,
+        json!({"source_location_id": warehouse, "destination_location_id": store, "status": "requested",
+               "lines": [{"variant_id": first, "quantity": 1}]}),
+    )
+    .await;
+    let other_ship = format!("/api/v1/admin/transfers/{}/ship", other["id"].as_str().unwrap());
+    let (status, problem) = post(&app, &admin, &other_ship, Some(&key), json!({})).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (422, Some("idempotency.key_reused")),
+        "a key names one request: another transfer's shipment is not a replay"
+    );
+    let elsewhere = new_store(&app, "LORIENT").await;
+    let (status, _) = post(
+        &app,
+        &manager,
+        "/api/v1/admin/transfers",
+        None,
+        json!({"source_location_id": elsewhere, "destination_location_id": store,
+               "lines": [{"variant_id": first, "quantity": 1}]}),
+    )
+    .await;
+    assert_eq!(status, 404, "a manager does not send another store's stock");
+    let (status, _) = post(
+        &app,
+        &admin,
+        "/api/v1/admin/transfers",
+        None,
+        json!({"source_location_id": warehouse, "destination_location_id": store, "note": "a\u{0}b",
+               "lines": [{"variant_id": first, "quantity": 1}]}),
+    )
+    .await;
+    assert_eq!(status, 422, "text PostgreSQL cannot store is bad input");
     assert_eq!(on_hand(&app, &admin, warehouse, "GO-1").await, 4);
     assert_eq!(on_hand(&app, &admin, warehouse, "GO-2").await, 0);
     let cancel = format!("/api/v1/admin/transfers/{}/cancel", transfer["id"].as_str().unwrap());
@@ -543,15 +604,7 @@ async fn replenishment_proposes_from_sales_and_requests_a_transfer_in_one_call()
     let (_, first, second) = two_variants(&app, &admin).await;
     let warehouse = new_store(&app, "ENTREPOT").await;
     let store = new_store(&app, "VANNES").await;
-    let (status, _) = crate::catalog::admin_call(
-        &app,
-        &admin,
-        "PATCH",
-        &format!("/api/v1/admin/locations/{warehouse}"),
-        Some(json!({"type": "warehouse"})),
-    )
-    .await;
-    assert_eq!(status, 200);
+    make_warehouse(&app, &admin, warehouse).await;
     for variant in [first, second] {
         receive(&app, &admin, warehouse, variant, 50).await;
         let path = format!("/api/v1/admin/locations/{store}/stock/{variant}");

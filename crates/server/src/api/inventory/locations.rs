@@ -392,6 +392,9 @@ pub async fn update_location(
     let mut errors = Vec::new();
     apply_request(request, &mut location, &mut errors);
     AppError::unless_valid(errors)?;
+    if location.kind == "warehouse" {
+        location.click_and_collect = false;
+    }
     let location = db::save_location(&mut tx, &location).await.map_err(code_taken)?;
     audit(
         &mut tx,

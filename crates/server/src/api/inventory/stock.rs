@@ -245,7 +245,7 @@ pub async fn adjust_stock(
     let body = request.body.clone();
     reach.check(body.location_id)?;
     let mut errors = Vec::new();
-    if body.delta == 0 || body.delta.abs() > MAX_DELTA {
+    if body.delta == 0 || !(-MAX_DELTA..=MAX_DELTA).contains(&body.delta) {
         errors.push(FieldError::new(
             "delta",
             "out_of_range",
@@ -486,19 +486,7 @@ pub async fn set_thresholds(
                "target_level": request.target_level}),
     )
     .await?;
-    let row = db::list_stock(
-        &mut tx,
-        &db::StockQuery {
-            locations: Some(&[location_id]),
-            q: Some(&variant.sku),
-            limit: 1,
-            ..Default::default()
-        },
-    )
-    .await?
-    .into_iter()
-    .next()
-    .ok_or_else(|| AppError::internal(anyhow::anyhow!("the level just written is missing")))?;
+    let row = db::stock_row(&mut tx, location_id, variant.id).await?;
     tx.commit().await?;
     Ok(Json(StockLevelView::from(row)))
 }

@@ -102,6 +102,27 @@ fn transfer_not_found() -> AppError {
     AppError::not_found("inventory.transfer_not_found", "No such transfer.")
 }
 
+/// Store staff move stock out of their own stores, or ask for it from a
+/// warehouse; another store's stock is not theirs to send (404, as for a
+/// location that does not exist).
+async fn check_source(conn: &mut PgConnection, reach: &Reach, source: Uuid, destination: Uuid) -> Result<(), AppError> {
+    if reach.allows(source) {
+        return Ok(());
+    }
+    if !reach.allows(destination) {
+        return Err(location_not_found());
+    }
+    let source = db::get_location(conn, source)
+        .await
+        .optional()?
+        .ok_or_else(location_not_found)?;
+    if source.kind == "warehouse" {
+        Ok(())
+    } else {
+        Err(location_not_found())
+    }
+}
+
 /// A transfer the caller reaches through its source or its destination;
 /// 404 otherwise, as for one that does not exist.
 fn reachable(reach: &Reach, transfer: &Transfer) -> Result<(), AppError> {
@@ -210,9 +231,14 @@ pub async fn create_transfer(
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Json(request): Json<TransferRequest>,
 ) -> Result<Response, AppError> {
-    if !reach.allows(request.source_location_id) && !reach.allows(request.destination_location_id) {
-        return Err(location_not_found());
-    }
+    let mut tx = state.db.begin().await?;
+    check_source(
+        &mut tx,
+        &reach,
+        request.source_location_id,
+        request.destination_location_id,
+    )
+    .await?;
     let mut errors = Vec::new();
     let status = match request.status.as_deref() {
         None | Some("draft") => TransferStatus::Draft,
@@ -255,7 +281,6 @@ pub async fn create_transfer(
     }
     AppError::unless_valid(errors)?;
     let lines: Vec<(Uuid, i32)> = request.lines.iter().map(|l| (l.variant_id, l.quantity)).collect();
-    let mut tx = state.db.begin().await?;
     let created = create(
         &mut tx,
         &caller,
@@ -629,7 +654,8 @@ pub async fn receive_transfer(
             Some(line)
                 if received.received_quantity < 0
                     || received.damaged_quantity < 0
-                    || received.received_quantity + received.damaged_quantity > line.quantity =>
+                    || i64::from(received.received_quantity) + i64::from(received.damaged_quantity)
+                        > i64::from(line.quantity) =>
             {
                 errors.push(FieldError::new(
                     format!("lines[{i}].received_quantity"),
@@ -888,7 +914,9 @@ pub async fn replenish(
     reach.check(request.location_id)?;
     let (days, lead_time_days) = period(request.days, request.lead_time_days)?;
     let mut tx = state.db.begin().await?;
-    db::get_location(&mut tx, request.location_id)
+    // One replenishment of a location at a time: a second call waits, then
+    // counts the first one's request as on its way.
+    db::lock_location(&mut tx, request.location_id)
         .await
         .optional()?
         .ok_or_else(location_not_found)?;
@@ -909,6 +937,7 @@ pub async fn replenish(
             "a location does not replenish itself",
         )]));
     }
+    check_source(&mut tx, &reach, source, request.location_id).await?;
     let ids: Vec<Uuid> = items.iter().map(|i| i.variant_id).collect();
     let at_source: HashMap<Uuid, i64> = comptoir_db::catalog::stock_of_variants(&mut tx, &ids)
         .await?

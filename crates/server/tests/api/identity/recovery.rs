@@ -8,12 +8,12 @@ use serde_json::{Value, json};
 use super::{PASSWORD, bearer, login, register, signed_in};
 use crate::harness::{TestApp, problem};
 
-fn mail_dir() -> PathBuf {
+pub fn mail_dir() -> PathBuf {
     std::env::temp_dir().join(format!("comptoir-mail-{}", uuid::Uuid::now_v7().simple()))
 }
 
 /// Delivers the queued emails and returns every message written so far.
-async fn mailbox(app: &TestApp, dir: &PathBuf) -> Vec<String> {
+pub async fn mailbox(app: &TestApp, dir: &PathBuf) -> Vec<String> {
     let worker = OutboxWorker::new(
         app.db().clone(),
         Handlers::for_app(&app.state),
