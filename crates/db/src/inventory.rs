@@ -30,6 +30,10 @@ use crate::platform::outbox;
 /// `{alert_id, variant_id, location_id, available, reorder_point}`.
 pub const ALERT_OPENED: &str = "stock.alert_opened";
 
+/// How long after an alert closed it reopens quietly instead of notifying
+/// again.
+pub const ALERT_QUIET_HOURS: i32 = 24;
+
 /// What a movement records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MovementKind {
@@ -164,9 +168,33 @@ pub async fn apply(conn: &mut PgConnection, movement: &NewMovement<'_>) -> Resul
 
 /// Opens the level's alert when `available` fell below the reorder point
 /// (once: an open alert stays the only one) and closes it when stock came
-/// back. An opened alert notifies through the outbox.
+/// back. A newly opened alert notifies through the outbox; one that closed
+/// less than [`ALERT_QUIET_HOURS`] ago opens again quietly.
 pub async fn check_alert(conn: &mut PgConnection, variant_id: Uuid, location_id: Uuid, level: Level) -> Result<()> {
     if level.available() < level.reorder_point {
+        // Stock that dips and comes back (carts reserving, then expiring)
+        // would open an alert and email the managers each time: an alert
+        // closed within the quiet period opens again without a notice.
+        let reopened = sqlx::query_scalar!(
+            r#"UPDATE stock_alerts SET closed_at = NULL, available = $3, reorder_point = $4
+                WHERE id = (SELECT id FROM stock_alerts
+                             WHERE variant_id = $1 AND location_id = $2
+                               AND closed_at > now() - make_interval(hours => $5)
+                             ORDER BY closed_at DESC LIMIT 1)
+                  AND NOT EXISTS (SELECT 1 FROM stock_alerts
+                                   WHERE variant_id = $1 AND location_id = $2 AND closed_at IS NULL)
+                RETURNING id"#,
+            variant_id,
+            location_id,
+            level.available(),
+            level.reorder_point,
+            ALERT_QUIET_HOURS
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
+        if reopened.is_some() {
+            return Ok(());
+        }
         let opened = sqlx::query_scalar!(
             r#"INSERT INTO stock_alerts (id, variant_id, location_id, available, reorder_point)
                VALUES ($1, $2, $3, $4, $5)
