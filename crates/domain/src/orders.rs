@@ -1,0 +1,365 @@
+//! Orders: their lifecycle, and the arithmetic of a basket's totals and VAT
+//! (French rates, computed per line, rounded half away from zero).
+//!
+//! Amounts are `i64` minor units (cents). B2C prices include VAT: a line's
+//! VAT is the part of its total that the rate accounts for. B2B prices
+//! exclude it: VAT is added per line. Shipping follows the goods it carries
+//! (French practice for an accessory cost): with several rates in the
+//! basket, it is split between them in proportion to their amounts.
+
+/// Where an order stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrderStatus {
+    /// Placed, its payment not yet authorised (a card declined, or waiting
+    /// for 3-D Secure).
+    PendingPayment,
+    /// Placed to be paid by bank transfer or on net terms.
+    AwaitingPayment,
+    Paid,
+    Processing,
+    Shipped,
+    Delivered,
+    Cancelled,
+    PartiallyRefunded,
+    Refunded,
+}
+
+impl OrderStatus {
+    pub const ALL: [Self; 9] = [
+        Self::PendingPayment,
+        Self::AwaitingPayment,
+        Self::Paid,
+        Self::Processing,
+        Self::Shipped,
+        Self::Delivered,
+        Self::Cancelled,
+        Self::PartiallyRefunded,
+        Self::Refunded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PendingPayment => "pending_payment",
+            Self::AwaitingPayment => "awaiting_payment",
+            Self::Paid => "paid",
+            Self::Processing => "processing",
+            Self::Shipped => "shipped",
+            Self::Delivered => "delivered",
+            Self::Cancelled => "cancelled",
+            Self::PartiallyRefunded => "partially_refunded",
+            Self::Refunded => "refunded",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Whether the order may move to `next`: forward along
+    /// `pending_payment | awaiting_payment → paid → processing → shipped →
+    /// delivered`, cancelled before it ships, refunded (in part, then in
+    /// full) once paid.
+    pub fn can_become(self, next: Self) -> bool {
+        use OrderStatus::*;
+        matches!(
+            (self, next),
+            (PendingPayment | AwaitingPayment, Paid)
+                | (Paid, Processing)
+                | (Processing, Shipped)
+                | (Shipped, Delivered)
+                | (PendingPayment | AwaitingPayment | Paid | Processing, Cancelled)
+                | (
+                    Paid | Processing | Shipped | Delivered | PartiallyRefunded,
+                    PartiallyRefunded | Refunded
+                )
+        )
+    }
+
+    /// Whether money was taken for the order (it may be refunded).
+    pub fn is_paid(self) -> bool {
+        matches!(
+            self,
+            Self::Paid | Self::Processing | Self::Shipped | Self::Delivered | Self::PartiallyRefunded
+        )
+    }
+}
+
+/// Whether prices include VAT (shoppers) or exclude it (businesses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PriceBasis {
+    VatIncluded,
+    VatExcluded,
+}
+
+/// `numerator / denominator` rounded half away from zero; `denominator > 0`.
+pub fn div_round(numerator: i128, denominator: i128) -> i128 {
+    let half = denominator / 2;
+    if numerator >= 0 {
+        (numerator + half) / denominator
+    } else {
+        -((-numerator + half) / denominator)
+    }
+}
+
+fn to_i64(value: i128) -> i64 {
+    i64::try_from(value).unwrap_or(if value < 0 { i64::MIN } else { i64::MAX })
+}
+
+/// The VAT of an amount at `rate_basis_points` (2000 = 20 %).
+pub fn vat_of(amount_minor: i64, rate_basis_points: u32, basis: PriceBasis) -> i64 {
+    let amount = i128::from(amount_minor);
+    let rate = i128::from(rate_basis_points);
+    to_i64(match basis {
+        PriceBasis::VatIncluded => div_round(amount * rate, 10_000 + rate),
+        PriceBasis::VatExcluded => div_round(amount * rate, 10_000),
+    })
+}
+
+/// One line of a basket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line {
+    pub unit_price_minor: i64,
+    pub quantity: i64,
+    pub rate_basis_points: u32,
+}
+
+/// The VAT of one rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VatBreakdown {
+    pub rate_basis_points: u32,
+    /// Amount excluding VAT.
+    pub base_minor: i64,
+    pub amount_minor: i64,
+}
+
+/// What a basket costs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Totals {
+    /// The lines, as priced (VAT included for shoppers, excluded for businesses).
+    pub subtotal_minor: i64,
+    /// Shipping, as priced.
+    pub shipping_minor: i64,
+    /// By rate, highest first; bases and amounts add up to the grand total.
+    pub vat: Vec<VatBreakdown>,
+    pub vat_total_minor: i64,
+    /// What the customer pays.
+    pub grand_total_minor: i64,
+}
+
+/// Splits `amount` in proportion to `weights` (largest remainders first),
+/// so the parts add up to it exactly.
+pub fn split_in_proportion(amount: i64, weights: &[i64]) -> Vec<i64> {
+    let total: i128 = weights.iter().map(|w| i128::from((*w).max(0))).sum();
+    if total == 0 || weights.is_empty() {
+        let mut parts = vec![0; weights.len()];
+        if let Some(first) = parts.first_mut() {
+            *first = amount;
+        }
+        return parts;
+    }
+    let amount_wide = i128::from(amount);
+    let mut parts: Vec<(usize, i128, i128)> = weights
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let exact = amount_wide * i128::from((*w).max(0));
+            (i, exact.div_euclid(total), exact.rem_euclid(total))
+        })
+        .collect();
+    let mut left = amount_wide - parts.iter().map(|p| p.1).sum::<i128>();
+    parts.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    for part in &mut parts {
+        if left <= 0 {
+            break;
+        }
+        part.1 += 1;
+        left -= 1;
+    }
+    parts.sort_by_key(|p| p.0);
+    parts.into_iter().map(|p| to_i64(p.1)).collect()
+}
+
+/// The totals of `lines` and `shipping_minor`, VAT computed line by line.
+pub fn totals(lines: &[Line], shipping_minor: i64, basis: PriceBasis) -> Totals {
+    let mut rates: Vec<(u32, i64, i64)> = Vec::new(); // (rate, priced amount, vat)
+    let mut subtotal: i64 = 0;
+    for line in lines {
+        let amount = line.unit_price_minor.saturating_mul(line.quantity);
+        subtotal = subtotal.saturating_add(amount);
+        let vat = vat_of(amount, line.rate_basis_points, basis);
+        match rates.iter_mut().find(|r| r.0 == line.rate_basis_points) {
+            Some(rate) => {
+                rate.1 += amount;
+                rate.2 += vat;
+            }
+            None => rates.push((line.rate_basis_points, amount, vat)),
+        }
+    }
+    rates.sort_by_key(|r| std::cmp::Reverse(r.0));
+    // Shipping follows the goods: each rate carries its share.
+    let shares = split_in_proportion(shipping_minor, &rates.iter().map(|r| r.1).collect::<Vec<_>>());
+    let mut vat = Vec::with_capacity(rates.len());
+    for ((rate, amount, line_vat), shipping_share) in rates.into_iter().zip(shares) {
+        let shipping_vat = vat_of(shipping_share, rate, basis);
+        let priced = amount + shipping_share;
+        let amount_minor = line_vat + shipping_vat;
+        let base_minor = match basis {
+            PriceBasis::VatIncluded => priced - amount_minor,
+            PriceBasis::VatExcluded => priced,
+        };
+        vat.push(VatBreakdown {
+            rate_basis_points: rate,
+            base_minor,
+            amount_minor,
+        });
+    }
+    let vat_total_minor = vat.iter().map(|v| v.amount_minor).sum();
+    let grand_total_minor = match basis {
+        PriceBasis::VatIncluded => subtotal + shipping_minor,
+        PriceBasis::VatExcluded => subtotal + shipping_minor + vat_total_minor,
+    };
+    Totals {
+        subtotal_minor: subtotal,
+        shipping_minor,
+        vat,
+        vat_total_minor,
+        grand_total_minor,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn orders_move_forward_are_cancelled_before_shipping_and_refunded_once_paid() {
+        use OrderStatus::*;
+        for (from, to) in [
+            (PendingPayment, Paid),
+            (AwaitingPayment, Paid),
+            (Paid, Processing),
+            (Processing, Shipped),
+            (Shipped, Delivered),
+            (Paid, Cancelled),
+            (Delivered, PartiallyRefunded),
+            (PartiallyRefunded, Refunded),
+        ] {
+            assert!(from.can_become(to), "{from:?} -> {to:?}");
+        }
+        for (from, to) in [
+            (PendingPayment, Shipped),
+            (Shipped, Cancelled),
+            (Cancelled, Paid),
+            (Refunded, PartiallyRefunded),
+            (PendingPayment, Refunded),
+            (Delivered, Shipped),
+        ] {
+            assert!(!from.can_become(to), "{from:?} -> {to:?}");
+        }
+        for status in OrderStatus::ALL {
+            assert_eq!(OrderStatus::parse(status.as_str()), Some(status));
+        }
+    }
+
+    #[test]
+    fn vat_is_the_rates_share_of_a_price_rounded_half_away_from_zero() {
+        // 12,00 € VAT included at 20 %: 10,00 € + 2,00 €.
+        assert_eq!(vat_of(1200, 2000, PriceBasis::VatIncluded), 200);
+        // 10,00 € at 5.5 %: 0,5213... → 0,52.
+        assert_eq!(vat_of(1000, 550, PriceBasis::VatIncluded), 52);
+        // 0,05 € excluding VAT at 10 %: 0,005 → 0,01 (half away from zero).
+        assert_eq!(vat_of(5, 1000, PriceBasis::VatExcluded), 1);
+        assert_eq!(vat_of(-5, 1000, PriceBasis::VatExcluded), -1);
+    }
+
+    #[test]
+    fn shipping_is_split_between_rates_in_proportion_to_the_goods() {
+        let basket = [
+            Line {
+                unit_price_minor: 3000,
+                quantity: 1,
+                rate_basis_points: 2000,
+            },
+            Line {
+                unit_price_minor: 1000,
+                quantity: 1,
+                rate_basis_points: 550,
+            },
+        ];
+        let totals = totals(&basket, 800, PriceBasis::VatIncluded);
+        assert_eq!(totals.grand_total_minor, 4800);
+        // 600 of shipping at 20 %, 200 at 5.5 %.
+        assert_eq!(
+            totals.vat[0],
+            VatBreakdown {
+                rate_basis_points: 2000,
+                base_minor: 3000,
+                amount_minor: 600
+            }
+        );
+        assert_eq!(
+            totals.vat[1],
+            VatBreakdown {
+                rate_basis_points: 550,
+                base_minor: 1138,
+                amount_minor: 62
+            }
+        );
+        assert_eq!(split_in_proportion(10, &[1, 1, 1]), [4, 3, 3]);
+    }
+
+    fn line() -> impl Strategy<Value = Line> {
+        (
+            0_i64..2_000_000,
+            1_i64..50,
+            prop::sample::select(vec![2000_u32, 1000, 550, 210]),
+        )
+            .prop_map(|(unit_price_minor, quantity, rate_basis_points)| Line {
+                unit_price_minor,
+                quantity,
+                rate_basis_points,
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn the_vat_breakdown_always_adds_up_to_the_grand_total(
+            lines in prop::collection::vec(line(), 0..12),
+            shipping in 0_i64..10_000,
+            b2b in any::<bool>(),
+        ) {
+            let basis = if b2b { PriceBasis::VatExcluded } else { PriceBasis::VatIncluded };
+            let t = totals(&lines, shipping, basis);
+            let lines_total: i64 = lines.iter().map(|l| l.unit_price_minor * l.quantity).sum();
+            prop_assert_eq!(t.subtotal_minor, lines_total);
+            let by_rate: i64 = t.vat.iter().map(|v| v.base_minor + v.amount_minor).sum();
+            if !lines.is_empty() {
+                prop_assert_eq!(by_rate, t.grand_total_minor);
+            }
+            prop_assert_eq!(t.vat_total_minor, t.vat.iter().map(|v| v.amount_minor).sum::<i64>());
+            match basis {
+                PriceBasis::VatIncluded => prop_assert_eq!(t.grand_total_minor, lines_total + shipping),
+                PriceBasis::VatExcluded => {
+                    prop_assert_eq!(t.grand_total_minor, lines_total + shipping + t.vat_total_minor)
+                }
+            }
+            // Each rate's VAT is within a cent per line (and one for shipping)
+            // of the exact VAT of its base.
+            for v in &t.vat {
+                let lines_at_rate = lines.iter().filter(|l| l.rate_basis_points == v.rate_basis_points).count();
+                let exact = i128::from(v.base_minor) * i128::from(v.rate_basis_points);
+                let drift = (i128::from(v.amount_minor) * 10_000 - exact).abs();
+                prop_assert!(drift <= 10_000 * (lines_at_rate as i128 + 1), "{:?}", v);
+            }
+        }
+
+        #[test]
+        fn a_split_adds_up_and_follows_the_weights(amount in 0_i64..1_000_000, weights in prop::collection::vec(0_i64..100_000, 1..8)) {
+            let parts = split_in_proportion(amount, &weights);
+            prop_assert_eq!(parts.iter().sum::<i64>(), amount);
+            prop_assert!(parts.iter().all(|p| *p >= 0));
+        }
+    }
+}
