@@ -4,6 +4,7 @@
 //! which transaction they run in (an effect, its outbox event, its audit entry
 //! and its idempotency record commit together or not at all).
 
+pub mod cart;
 pub mod catalog;
 pub mod error;
 pub mod identity;

@@ -164,6 +164,18 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// A caller who may be anonymous (a guest's cart). Credentials that are
+/// sent must still be valid: a bad token answers 401, never "anonymous".
+pub struct MaybeCaller(pub Option<Principal>);
+
+impl FromRequestParts<AppState> for MaybeCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        Ok(MaybeCaller(authenticate(parts, state).await?))
+    }
+}
+
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Principal>, AppError> {
     let principal = if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
         let token = value

@@ -4,6 +4,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::api::cart;
 use crate::api::catalog::{attribute_types, categories, definitions, favorites, import, listing, products, variants};
 use crate::api::identity::{addresses, api_keys, auth, me, recovery, users};
 use crate::api::inventory::{availability, locations, stock, transfers};
@@ -27,6 +28,8 @@ POSTs that move money or stock take an `Idempotency-Key` header.",
         (name = "catalog", description = "Categories, products and variants, attribute types, search with facets, \
 favourites, and the product CSV. Public reads carry `ETag` and answer `If-None-Match` with 304; \
 administrative writes take `If-Match` and answer 412 on a stale version."),
+        (name = "cart", description = "Carts: a guest's (reached with `X-Cart-Token`) or a signed-in customer's, \
+with fresh prices, totals with VAT per rate, and warnings for lines whose price or availability changed."),
         (name = "inventory", description = "Locations, stock per variant and location with its append-only ledger, \
 adjustments (with `Idempotency-Key`), thresholds, low-stock alerts, reservations and product availability. \
 Store managers and cashiers reach their own stores only; another store answers 404."),
@@ -137,6 +140,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(transfers::cancel_transfer))
         .routes(routes!(transfers::list_suggestions))
         .routes(routes!(transfers::replenish))
+        .routes(routes!(cart::create_cart))
+        .routes(routes!(cart::get_cart))
+        .routes(routes!(cart::add_item))
+        .routes(routes!(cart::update_item, cart::delete_item))
 }
 
 /// The OpenAPI document served at `/api/v1/openapi.json`.

@@ -4,6 +4,7 @@
 // A test's fixture that cannot be set up must fail the test at once, loudly.
 #![expect(clippy::unwrap_used, clippy::expect_used, reason = "test fixtures fail loudly")]
 
+mod cart;
 mod catalog;
 mod harness;
 mod identity;

@@ -40,6 +40,8 @@ struct Fixture {
     /// Transfers between the two stores: a draft to store 1, one requested
     /// from store 1, one shipped from store 1, a draft to cancel.
     transfers: [Uuid; 4],
+    /// A guest's cart and its line.
+    cart: (Uuid, Uuid),
     catalog: CatalogFixture,
 }
 
@@ -680,6 +682,42 @@ fn rows() -> Vec<Row> {
             expected: [401, 403, 403, 403, 403, 422, 403, 422],
         },
         Row {
+            method: "post",
+            path: "/api/v1/carts",
+            url: |_| "/api/v1/carts".into(),
+            body: none,
+            expected: [201; 8],
+        },
+        // A guest's cart is reached with its token only: nobody here sends it.
+        Row {
+            method: "get",
+            path: "/api/v1/carts/{id}",
+            url: |f| format!("/api/v1/carts/{}", f.cart.0),
+            body: none,
+            expected: [404; 8],
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/carts/{id}/items",
+            url: |f| format!("/api/v1/carts/{}/items", f.cart.0),
+            body: |f, _| Some(json!({"variant_id": f.catalog.variant, "quantity": 1})),
+            expected: [404; 8],
+        },
+        Row {
+            method: "patch",
+            path: "/api/v1/carts/{id}/items/{item_id}",
+            url: |f| format!("/api/v1/carts/{}/items/{}", f.cart.0, f.cart.1),
+            body: |_, _| Some(json!({"quantity": 2})),
+            expected: [404; 8],
+        },
+        Row {
+            method: "delete",
+            path: "/api/v1/carts/{id}/items/{item_id}",
+            url: |f| format!("/api/v1/carts/{}/items/{}", f.cart.0, f.cart.1),
+            body: none,
+            expected: [404; 8],
+        },
+        Row {
             method: "get",
             path: "/api/v1/admin/reservations",
             url: |_| "/api/v1/admin/reservations".into(),
@@ -848,7 +886,16 @@ async fn fixture(app: &TestApp) -> Fixture {
     .id;
     let catalog = catalog_fixture(app).await;
     let transfers = transfer_fixture(&mut conn, store_1, store_2, catalog.variant).await;
+    let cart = comptoir_db::cart::insert_cart(&mut conn, Uuid::now_v7(), &[1; 32], None)
+        .await
+        .unwrap()
+        .id;
+    comptoir_db::cart::add_item(&mut conn, cart, catalog.variant, 1, 1000)
+        .await
+        .unwrap();
+    let line = comptoir_db::cart::cart_lines(&mut conn, cart).await.unwrap()[0].item_id;
     Fixture {
+        cart: (cart, line),
         store_2,
         transfers,
         catalog,

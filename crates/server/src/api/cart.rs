@@ -1,0 +1,453 @@
+//! Carts: a guest reaches theirs with `X-Cart-Token`, a signed-in customer
+//! owns theirs. Every answer carries fresh prices, totals with VAT per
+//! rate, and warnings for lines whose price or availability changed.
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use comptoir_db::cart::{self as db, Cart, CartLine};
+use comptoir_db::{Optional, PgConnection};
+use comptoir_domain::catalog::TaxClass;
+use comptoir_domain::orders::{Line, PriceBasis, totals};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::api::catalog::variants::{OptionPair, options_of};
+use crate::auth::{MaybeCaller, Principal};
+use crate::error::{AppError, FieldError};
+use crate::extract::{Json, Path};
+
+pub type State = axum::extract::State<crate::app::AppState>;
+
+/// The most units of one variant a cart holds.
+pub const MAX_QUANTITY: i32 = 99;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CartLineView {
+    pub id: Uuid,
+    pub variant_id: Uuid,
+    pub sku: String,
+    pub options: Vec<OptionPair>,
+    pub product_id: Uuid,
+    pub product_name: String,
+    pub product_slug: String,
+    pub quantity: i32,
+    /// The price now, VAT included, in cents.
+    pub unit_price_minor: i64,
+    pub line_total_minor: i64,
+    /// VAT rate in basis points: 2000 is 20 %.
+    pub vat_rate_basis_points: u32,
+    /// Units that can ship now.
+    pub available_online: i64,
+    /// Whether the line counts in the totals (its product is still sold).
+    pub purchasable: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct VatLineView {
+    /// Basis points: 2000 is 20 %.
+    pub rate: u32,
+    pub base_minor: i64,
+    pub amount_minor: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CartTotals {
+    pub subtotal_minor: i64,
+    /// None chosen yet: 0.
+    pub shipping_minor: i64,
+    pub vat: Vec<VatLineView>,
+    pub grand_total_minor: i64,
+    #[schema(example = "EUR")]
+    pub currency: String,
+}
+
+/// Something the shopper should know about a line.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CartWarning {
+    pub item_id: Uuid,
+    /// `price_changed`, `insufficient_stock` or `unavailable`.
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CartView {
+    pub id: Uuid,
+    /// Only in the answer that creates the cart: send it as `X-Cart-Token`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cart_token: Option<String>,
+    /// The owner when a signed-in customer made it.
+    pub user_id: Option<Uuid>,
+    pub lines: Vec<CartLineView>,
+    /// Units in the cart.
+    pub item_count: i64,
+    pub totals: CartTotals,
+    pub warnings: Vec<CartWarning>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+fn euros(minor: i64) -> String {
+    format!("{},{:02} €", minor / 100, (minor % 100).abs())
+}
+
+/// Prices the lines as they are now.
+fn price(cart: &Cart, lines: Vec<CartLine>) -> CartView {
+    let mut warnings = Vec::new();
+    let mut priced = Vec::new();
+    let mut views = Vec::with_capacity(lines.len());
+    for line in lines {
+        let rate = TaxClass::parse(&line.tax_class)
+            .unwrap_or(TaxClass::Standard)
+            .rate_basis_points();
+        let purchasable = line.product_status == "active";
+        if !purchasable {
+            warnings.push(CartWarning {
+                item_id: line.item_id,
+                code: "unavailable".into(),
+                message: format!("{} is no longer sold; it is left out of the totals.", line.product_name),
+            });
+        } else {
+            if line.price_minor != line.price_at_add_minor {
+                warnings.push(CartWarning {
+                    item_id: line.item_id,
+                    code: "price_changed".into(),
+                    message: format!(
+                        "{} now costs {} (it was {} when added).",
+                        line.product_name,
+                        euros(line.price_minor),
+                        euros(line.price_at_add_minor)
+                    ),
+                });
+            }
+            if i64::from(line.quantity) > line.available_online {
+                warnings.push(CartWarning {
+                    item_id: line.item_id,
+                    code: "insufficient_stock".into(),
+                    message: format!(
+                        "Only {} of {} can ship now; you asked for {}.",
+                        line.available_online, line.sku, line.quantity
+                    ),
+                });
+            }
+            priced.push(Line {
+                unit_price_minor: line.price_minor,
+                quantity: i64::from(line.quantity),
+                rate_basis_points: rate,
+            });
+        }
+        views.push(CartLineView {
+            id: line.item_id,
+            variant_id: line.variant_id,
+            sku: line.sku,
+            options: options_of(&line.options),
+            product_id: line.product_id,
+            product_name: line.product_name,
+            product_slug: line.product_slug,
+            quantity: line.quantity,
+            unit_price_minor: line.price_minor,
+            line_total_minor: line.price_minor.saturating_mul(i64::from(line.quantity)),
+            vat_rate_basis_points: rate,
+            available_online: line.available_online,
+            purchasable,
+        });
+    }
+    let totals = totals(&priced, 0, PriceBasis::VatIncluded);
+    CartView {
+        id: cart.id,
+        cart_token: None,
+        user_id: cart.user_id,
+        item_count: views
+            .iter()
+            .filter(|l| l.purchasable)
+            .map(|l| i64::from(l.quantity))
+            .sum(),
+        lines: views,
+        totals: CartTotals {
+            subtotal_minor: totals.subtotal_minor,
+            shipping_minor: totals.shipping_minor,
+            vat: totals
+                .vat
+                .iter()
+                .map(|v| VatLineView {
+                    rate: v.rate_basis_points,
+                    base_minor: v.base_minor,
+                    amount_minor: v.amount_minor,
+                })
+                .collect(),
+            grand_total_minor: totals.grand_total_minor,
+            currency: "EUR".into(),
+        },
+        warnings,
+        created_at: cart.created_at,
+        updated_at: cart.updated_at,
+    }
+}
+
+fn cart_not_found() -> AppError {
+    AppError::not_found("cart.not_found", "No such cart.")
+}
+
+fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// The cart, if the caller may reach it: its owner, or anyone holding its
+/// token when it has no owner. Anyone else gets 404.
+fn check_access(cart: &Cart, caller: &MaybeCaller, headers: &HeaderMap) -> Result<(), AppError> {
+    match cart.user_id {
+        Some(owner) => match &caller.0 {
+            Some(Principal::User(user)) if user.id == owner => Ok(()),
+            _ => Err(cart_not_found()),
+        },
+        None => {
+            let sent = headers
+                .get("x-cart-token")
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .unwrap_or_default();
+            if !sent.is_empty() && token_hash(sent) == cart.token_hash {
+                Ok(())
+            } else {
+                Err(cart_not_found())
+            }
+        }
+    }
+}
+
+async fn view_of(conn: &mut PgConnection, cart: &Cart) -> Result<CartView, AppError> {
+    let lines = db::cart_lines(conn, cart.id).await?;
+    Ok(price(cart, lines))
+}
+
+/// Opens a cart. A guest gets its `cart_token` once, in this answer, and
+/// sends it as `X-Cart-Token`; a signed-in customer's cart is the account's.
+#[utoipa::path(
+    post,
+    path = "/api/v1/carts",
+    tag = "cart",
+    security((), ("bearer" = [])),
+    responses(
+        (status = 201, body = CartView),
+        (status = 401, description = "Credentials were sent and are not valid", body = crate::error::Problem),
+    )
+)]
+pub async fn create_cart(state: State, caller: MaybeCaller) -> Result<Response, AppError> {
+    let token = crate::auth::tokens::new_secret("cart_");
+    let owner = match &caller.0 {
+        Some(Principal::User(user)) => Some(user.id),
+        _ => None,
+    };
+    let mut conn = state.db.acquire().await?;
+    let cart = db::insert_cart(&mut conn, Uuid::now_v7(), &token_hash(&token), owner).await?;
+    let mut view = view_of(&mut conn, &cart).await?;
+    view.cart_token = Some(token);
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// A cart with fresh prices, totals and warnings.
+#[utoipa::path(
+    get,
+    path = "/api/v1/carts/{id}",
+    tag = "cart",
+    security((), ("bearer" = [])),
+    params(("id" = Uuid, Path), ("X-Cart-Token" = Option<String>, Header, description = "A guest's cart token")),
+    responses(
+        (status = 200, body = CartView),
+        (status = 404, description = "No such cart, or not yours", body = crate::error::Problem),
+    )
+)]
+pub async fn get_cart(
+    state: State,
+    caller: MaybeCaller,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Result<Json<CartView>, AppError> {
+    let mut conn = state.db.acquire().await?;
+    let cart = db::get_cart(&mut conn, id)
+        .await
+        .optional()?
+        .ok_or_else(cart_not_found)?;
+    check_access(&cart, &caller, &headers)?;
+    Ok(Json(view_of(&mut conn, &cart).await?))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddItemRequest {
+    pub variant_id: Uuid,
+    /// 1 to 99; added to what the cart already holds of it (at most 99 in all).
+    pub quantity: i32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateItemRequest {
+    /// 1 to 99.
+    pub quantity: i32,
+}
+
+fn quantity_error(field: &str) -> AppError {
+    AppError::validation(vec![FieldError::new(
+        field,
+        "out_of_range",
+        format!("1 to {MAX_QUANTITY} units of a variant per cart"),
+    )])
+}
+
+/// Opens the cart for a change: locked, and checked against the caller.
+async fn cart_for_change(
+    conn: &mut PgConnection,
+    caller: &MaybeCaller,
+    headers: &HeaderMap,
+    id: Uuid,
+) -> Result<Cart, AppError> {
+    let cart = db::lock_cart(conn, id).await.optional()?.ok_or_else(cart_not_found)?;
+    check_access(&cart, caller, headers)?;
+    Ok(cart)
+}
+
+/// Adds units of a variant of an active product.
+#[utoipa::path(
+    post,
+    path = "/api/v1/carts/{id}/items",
+    tag = "cart",
+    security((), ("bearer" = [])),
+    params(("id" = Uuid, Path), ("X-Cart-Token" = Option<String>, Header, description = "A guest's cart token")),
+    request_body = AddItemRequest,
+    responses(
+        (status = 201, body = CartView),
+        (status = 404, description = "No such cart, or not yours", body = crate::error::Problem),
+        (status = 422, description = "An unknown or unsold variant, or a quantity out of range", body = crate::error::Problem),
+    )
+)]
+pub async fn add_item(
+    state: State,
+    caller: MaybeCaller,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+    Json(request): Json<AddItemRequest>,
+) -> Result<Response, AppError> {
+    let mut tx = state.db.begin().await?;
+    let cart = cart_for_change(&mut tx, &caller, &headers, id).await?;
+    if !(1..=MAX_QUANTITY).contains(&request.quantity) {
+        return Err(quantity_error("quantity"));
+    }
+    let variant = comptoir_db::catalog::get_variant(&mut tx, request.variant_id)
+        .await
+        .optional()?;
+    let product = match &variant {
+        Some(v) => comptoir_db::catalog::get_product(&mut tx, v.product_id)
+            .await
+            .optional()?,
+        None => None,
+    };
+    let (Some(variant), Some(product)) = (variant, product) else {
+        return Err(AppError::validation(vec![FieldError::new(
+            "variant_id",
+            "not_found",
+            "no such variant",
+        )]));
+    };
+    if product.status != "active" {
+        return Err(AppError::validation(vec![FieldError::new(
+            "variant_id",
+            "unavailable",
+            "this product is not for sale",
+        )]));
+    }
+    let held = db::variant_quantity(&mut tx, cart.id, variant.id).await?;
+    if held + request.quantity > MAX_QUANTITY {
+        return Err(quantity_error("quantity"));
+    }
+    db::add_item(&mut tx, cart.id, variant.id, request.quantity, variant.price_minor).await?;
+    db::touch_cart(&mut tx, cart.id).await?;
+    let cart = db::get_cart(&mut tx, cart.id).await?;
+    let view = view_of(&mut tx, &cart).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// Sets a line's quantity.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/carts/{id}/items/{item_id}",
+    tag = "cart",
+    security((), ("bearer" = [])),
+    params(("id" = Uuid, Path), ("item_id" = Uuid, Path), ("X-Cart-Token" = Option<String>, Header, description = "A guest's cart token")),
+    request_body = UpdateItemRequest,
+    responses(
+        (status = 200, body = CartView),
+        (status = 404, description = "No such cart or line, or not yours", body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem),
+    )
+)]
+pub async fn update_item(
+    state: State,
+    caller: MaybeCaller,
+    headers: HeaderMap,
+    Path((id, item_id)): Path<(Uuid, Uuid)>,
+    Json(request): Json<UpdateItemRequest>,
+) -> Result<Json<CartView>, AppError> {
+    let mut tx = state.db.begin().await?;
+    let cart = cart_for_change(&mut tx, &caller, &headers, id).await?;
+    if db::item_quantity(&mut tx, cart.id, item_id).await?.is_none() {
+        return Err(AppError::not_found("cart.item_not_found", "No such line in this cart."));
+    }
+    if !(1..=MAX_QUANTITY).contains(&request.quantity) {
+        return Err(quantity_error("quantity"));
+    }
+    db::set_item_quantity(&mut tx, cart.id, item_id, request.quantity).await?;
+    db::touch_cart(&mut tx, cart.id).await?;
+    let cart = db::get_cart(&mut tx, cart.id).await?;
+    let view = view_of(&mut tx, &cart).await?;
+    tx.commit().await?;
+    Ok(Json(view))
+}
+
+/// Removes a line.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/carts/{id}/items/{item_id}",
+    tag = "cart",
+    security((), ("bearer" = [])),
+    params(("id" = Uuid, Path), ("item_id" = Uuid, Path), ("X-Cart-Token" = Option<String>, Header, description = "A guest's cart token")),
+    responses(
+        (status = 200, body = CartView),
+        (status = 404, description = "No such cart or line, or not yours", body = crate::error::Problem),
+    )
+)]
+pub async fn delete_item(
+    state: State,
+    caller: MaybeCaller,
+    headers: HeaderMap,
+    Path((id, item_id)): Path<(Uuid, Uuid)>,
+) -> Result<Json<CartView>, AppError> {
+    let mut tx = state.db.begin().await?;
+    let cart = cart_for_change(&mut tx, &caller, &headers, id).await?;
+    if db::item_quantity(&mut tx, cart.id, item_id).await?.is_none() {
+        return Err(AppError::not_found("cart.item_not_found", "No such line in this cart."));
+    }
+    db::delete_item(&mut tx, cart.id, item_id).await?;
+    db::touch_cart(&mut tx, cart.id).await?;
+    let cart = db::get_cart(&mut tx, cart.id).await?;
+    let view = view_of(&mut tx, &cart).await?;
+    tx.commit().await?;
+    Ok(Json(view))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::euros;
+
+    #[test]
+    fn amounts_read_the_french_way() {
+        assert_eq!(euros(123_450), "1234,50 €");
+        assert_eq!(euros(5), "0,05 €");
+    }
+}
