@@ -76,6 +76,7 @@ pub struct CartLine {
     pub product_status: String,
     pub tax_class: String,
     pub quantity: i32,
+    pub weight_grams: i32,
     /// The price now, VAT included.
     pub price_minor: i64,
     pub price_at_add_minor: i64,
@@ -89,7 +90,7 @@ pub async fn cart_lines(conn: &mut PgConnection, cart_id: Uuid) -> Result<Vec<Ca
         CartLine,
         r#"SELECT i.id AS item_id, i.variant_id, v.sku, v.options, p.id AS product_id, p.name AS product_name,
                   p.slug AS product_slug, p.status AS product_status, p.tax_class, i.quantity,
-                  v.price_minor, i.price_at_add_minor,
+                  v.weight_grams, v.price_minor, i.price_at_add_minor,
                   coalesce((SELECT sum(greatest(s.on_hand - s.reserved, 0))
                               FROM stock_levels s JOIN stores l ON l.id = s.location_id
                              WHERE s.variant_id = v.id AND l.ships_online AND l.active), 0)::bigint

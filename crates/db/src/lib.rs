@@ -11,6 +11,7 @@ pub mod identity;
 pub mod inventory;
 pub mod platform;
 pub mod pool;
+pub mod shipping;
 
 pub use error::{Error, Optional, Result};
 pub use sqlx::{PgConnection, PgPool, Postgres, Transaction};

@@ -227,6 +227,36 @@ pub fn totals(lines: &[Line], shipping_minor: i64, basis: PriceBasis) -> Totals 
     }
 }
 
+/// How a delivery method prices a cart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShippingRate {
+    Flat(i64),
+    /// `(max_grams, price_minor)`, ascending by weight.
+    WeightTiers(Vec<(i64, i64)>),
+}
+
+/// What delivering goods worth `goods_minor` and weighing `weight_grams`
+/// costs, or `None` when the method cannot carry them (heavier than its
+/// last tier). Free at or above `free_above_minor` when set.
+pub fn shipping_price(
+    rate: &ShippingRate,
+    free_above_minor: Option<i64>,
+    goods_minor: i64,
+    weight_grams: i64,
+) -> Option<i64> {
+    let price = match rate {
+        ShippingRate::Flat(price) => *price,
+        ShippingRate::WeightTiers(tiers) => tiers
+            .iter()
+            .find(|(max, _)| weight_grams <= *max)
+            .map(|(_, price)| *price)?,
+    };
+    match free_above_minor {
+        Some(threshold) if goods_minor >= threshold => Some(0),
+        _ => Some(price),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -308,6 +338,16 @@ mod tests {
             }
         );
         assert_eq!(split_in_proportion(10, &[1, 1, 1]), [4, 3, 3]);
+    }
+
+    #[test]
+    fn shipping_is_priced_by_weight_and_free_above_the_threshold() {
+        let tiers = ShippingRate::WeightTiers(vec![(5_000, 990), (30_000, 2490)]);
+        assert_eq!(shipping_price(&tiers, None, 1000, 5_000), Some(990));
+        assert_eq!(shipping_price(&tiers, None, 1000, 5_001), Some(2490));
+        assert_eq!(shipping_price(&tiers, None, 1000, 30_001), None, "too heavy");
+        assert_eq!(shipping_price(&ShippingRate::Flat(690), Some(6000), 5999, 0), Some(690));
+        assert_eq!(shipping_price(&ShippingRate::Flat(690), Some(6000), 6000, 0), Some(0));
     }
 
     fn line() -> impl Strategy<Value = Line> {

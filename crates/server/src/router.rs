@@ -4,11 +4,11 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::cart;
 use crate::api::catalog::{attribute_types, categories, definitions, favorites, import, listing, products, variants};
 use crate::api::identity::{addresses, api_keys, auth, me, recovery, users};
 use crate::api::inventory::{availability, locations, stock, transfers};
 use crate::api::platform::{health, metrics};
+use crate::api::{cart, shipping};
 use crate::app::AppState;
 use crate::error::{FieldError, Problem};
 
@@ -144,6 +144,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(cart::get_cart))
         .routes(routes!(cart::add_item))
         .routes(routes!(cart::update_item, cart::delete_item))
+        .routes(routes!(shipping::shipping_options))
+        .routes(routes!(shipping::list_methods, shipping::create_method))
+        .routes(routes!(shipping::update_method, shipping::delete_method))
 }
 
 /// The OpenAPI document served at `/api/v1/openapi.json`.

@@ -189,7 +189,7 @@ fn price(cart: &Cart, lines: Vec<CartLine>) -> CartView {
     }
 }
 
-fn cart_not_found() -> AppError {
+pub fn cart_not_found() -> AppError {
     AppError::not_found("cart.not_found", "No such cart.")
 }
 
@@ -199,7 +199,7 @@ fn token_hash(token: &str) -> Vec<u8> {
 
 /// The cart, if the caller may reach it: its owner, or anyone holding its
 /// token when it has no owner. Anyone else gets 404.
-fn check_access(cart: &Cart, caller: &MaybeCaller, headers: &HeaderMap) -> Result<(), AppError> {
+pub fn check_access(cart: &Cart, caller: &MaybeCaller, headers: &HeaderMap) -> Result<(), AppError> {
     match cart.user_id {
         Some(owner) => match &caller.0 {
             Some(Principal::User(user)) if user.id == owner => Ok(()),

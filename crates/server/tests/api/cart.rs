@@ -213,3 +213,102 @@ async fn a_cart_is_reached_only_with_its_token_or_by_its_owner() {
         401
     );
 }
+
+#[tokio::test]
+async fn shipping_options_price_the_cart_and_offer_the_stores_that_hold_all_of_it() {
+    let app = TestApp::spawn().await;
+    let admin = admin_token(&app).await;
+    let mut body = product_body("Tente Crozon", None, &[("TC-1", 4000)]);
+    body["variants"][0]["weight_grams"] = json!(3000);
+    let tent = create_product(&app, &admin, body).await;
+    let variant: Uuid = tent["variants"][0]["id"].as_str().unwrap().parse().unwrap();
+    let brest = crate::identity::new_store(&app, "BREST").await;
+    let quimper = crate::identity::new_store(&app, "QUIMPER").await;
+    for (store, units) in [(brest, 2), (quimper, 1)] {
+        let response = app
+            .client
+            .post(app.url("/api/v1/admin/stock/adjustments"))
+            .header("authorization", bearer(&admin))
+            .header("idempotency-key", Uuid::now_v7().to_string())
+            .json(&json!({"location_id": store, "variant_id": variant, "delta": units, "reason": "receipt"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+    }
+    let (_, cart) = send(&app, "POST", "/api/v1/carts", None, None).await;
+    let token = cart["cart_token"].as_str().unwrap().to_owned();
+    let guest = Some(("cart", token.as_str()));
+    let path = format!("/api/v1/carts/{}", cart["id"].as_str().unwrap());
+    let options_path = format!("{path}/shipping-options?country=FR&postal_code=29000");
+    let (status, empty) = send(&app, "GET", &options_path, guest, None).await;
+    assert_eq!(
+        (status, empty["items"].clone()),
+        (200, json!([])),
+        "an empty cart travels nowhere"
+    );
+
+    send(
+        &app,
+        "POST",
+        &format!("{path}/items"),
+        guest,
+        Some(json!({"variant_id": variant, "quantity": 2})),
+    )
+    .await;
+    let (status, options) = send(&app, "GET", &options_path, guest, None).await;
+    assert_eq!(status, 200, "{options}");
+    let offered: Vec<(&str, i64)> = options["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["id"].as_str().unwrap(), o["price_minor"].as_i64().unwrap()))
+        .collect();
+    // 80 € of goods: Colissimo is free above 60 €; 6 kg weighs into the
+    // transporter's second tier; only Brest holds both tents.
+    assert_eq!(
+        offered,
+        [("colissimo", 0), ("retrait-magasin:BREST", 0), ("transporteur", 2490)]
+    );
+
+    let (status, options) = send(&app, "GET", &format!("{path}/shipping-options?country=DE"), guest, None).await;
+    assert_eq!(status, 200);
+    let ids: Vec<&str> = options["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["retrait-magasin:BREST"], "nothing delivers to Germany");
+    for bad in ["country=XX", "country=FR&postal_code=2900", "postal_code=29000"] {
+        let (status, _) = send(&app, "GET", &format!("{path}/shipping-options?{bad}"), guest, None).await;
+        assert_eq!(status, 422, "{bad}");
+    }
+    assert_eq!(
+        send(&app, "GET", &format!("{path}/shipping-options?country=FR"), None, None)
+            .await
+            .0,
+        404
+    );
+
+    // Administrators configure the methods; a bad one is refused whole.
+    let (status, problem) = admin_call(
+        &app,
+        &admin,
+        "POST",
+        "/api/v1/admin/shipping-methods",
+        Some(json!({"code": "lourd", "name": "Lourd", "kind": "weight_tiers",
+                    "tiers": [{"max_grams": 5000, "price_minor": 990}, {"max_grams": 1000, "price_minor": 500}]})),
+    )
+    .await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (422, Some("tiers")));
+    let (status, _) = admin_call(
+        &app,
+        &admin,
+        "POST",
+        "/api/v1/admin/shipping-methods",
+        Some(json!({"code": "colissimo", "name": "Doublon", "kind": "flat"})),
+    )
+    .await;
+    assert_eq!(status, 409);
+}

@@ -719,6 +719,43 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "get",
+            path: "/api/v1/carts/{id}/shipping-options",
+            url: |f| format!("/api/v1/carts/{}/shipping-options?country=FR", f.cart.0),
+            body: none,
+            expected: [404; 8],
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/admin/shipping-methods",
+            url: |_| "/api/v1/admin/shipping-methods".into(),
+            body: none,
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/admin/shipping-methods",
+            url: |_| "/api/v1/admin/shipping-methods".into(),
+            body: |_, i| {
+                Some(json!({"code": format!("matrix-{i}"), "name": "Coursier", "kind": "flat", "price_minor": 1500}))
+            },
+            expected: ADMIN_ONLY(201),
+        },
+        Row {
+            method: "patch",
+            path: "/api/v1/admin/shipping-methods/{id}",
+            url: |_| "/api/v1/admin/shipping-methods/019ad000-0000-7000-8000-000000000001".into(),
+            body: |_, _| Some(json!({"price_minor": 750})),
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "delete",
+            path: "/api/v1/admin/shipping-methods/{id}",
+            url: |_| "/api/v1/admin/shipping-methods/019ad000-0000-7000-8000-000000000002".into(),
+            body: none,
+            expected: ADMIN_ONLY(204),
+        },
+        Row {
+            method: "get",
             path: "/api/v1/admin/reservations",
             url: |_| "/api/v1/admin/reservations".into(),
             body: none,
