@@ -178,3 +178,72 @@ pub async fn delete_item(conn: &mut PgConnection, cart_id: Uuid, item_id: Uuid) 
     .await?;
     Ok(())
 }
+
+/// The guest cart (no owner) whose token hashes to `token_hash`, locked.
+pub async fn lock_guest_cart_by_token(conn: &mut PgConnection, token_hash: &[u8]) -> Result<Option<Cart>> {
+    let row = sqlx::query_as!(
+        Cart,
+        r#"SELECT id, token_hash, user_id, created_at, updated_at FROM carts
+            WHERE token_hash = $1 AND user_id IS NULL FOR UPDATE"#,
+        token_hash
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row)
+}
+
+/// The account's most recently changed cart, locked.
+pub async fn lock_latest_user_cart(conn: &mut PgConnection, user_id: Uuid) -> Result<Option<Cart>> {
+    let row = sqlx::query_as!(
+        Cart,
+        r#"SELECT id, token_hash, user_id, created_at, updated_at FROM carts
+            WHERE user_id = $1 ORDER BY updated_at DESC, id DESC LIMIT 1 FOR UPDATE"#,
+        user_id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row)
+}
+
+/// Gives a guest cart to an account.
+pub async fn adopt_cart(conn: &mut PgConnection, cart_id: Uuid, user_id: Uuid) -> Result<()> {
+    sqlx::query!(
+        "UPDATE carts SET user_id = $2, updated_at = now() WHERE id = $1",
+        cart_id,
+        user_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets how many units of a variant the cart holds (a new line, or the
+/// line it has).
+pub async fn set_variant_quantity(
+    conn: &mut PgConnection,
+    cart_id: Uuid,
+    variant_id: Uuid,
+    quantity: i32,
+    price_minor: i64,
+) -> Result<()> {
+    sqlx::query!(
+        r#"INSERT INTO cart_items (id, cart_id, variant_id, quantity, price_at_add_minor)
+           VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (cart_id, variant_id) DO UPDATE SET quantity = EXCLUDED.quantity"#,
+        Uuid::now_v7(),
+        cart_id,
+        variant_id,
+        quantity,
+        price_minor
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_cart(conn: &mut PgConnection, id: Uuid) -> Result<()> {
+    sqlx::query!("DELETE FROM carts WHERE id = $1", id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

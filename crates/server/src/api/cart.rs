@@ -441,6 +441,41 @@ pub async fn delete_item(
     Ok(Json(view))
 }
 
+/// At sign-in: the guest cart behind `token` becomes the account's. When
+/// the account already has a cart, the guest's lines are added to it, each
+/// capped by what can ship now (never below what the account's cart
+/// already held) and by the most a cart holds, and the guest cart goes.
+/// An unknown or already merged token changes nothing. Answers the
+/// account's cart, when there is one now.
+pub async fn merge_guest_cart(conn: &mut PgConnection, user_id: Uuid, token: &str) -> Result<Option<Uuid>, AppError> {
+    let Some(guest) = db::lock_guest_cart_by_token(conn, &token_hash(token)).await? else {
+        return Ok(None);
+    };
+    let Some(own) = db::lock_latest_user_cart(conn, user_id).await? else {
+        db::adopt_cart(conn, guest.id, user_id).await?;
+        return Ok(Some(guest.id));
+    };
+    let held = db::cart_lines(conn, own.id).await?;
+    for line in db::cart_lines(conn, guest.id).await? {
+        if line.product_status != "active" {
+            continue;
+        }
+        let existing = held
+            .iter()
+            .find(|h| h.variant_id == line.variant_id)
+            .map_or(0, |h| h.quantity);
+        let wanted = (existing + line.quantity).min(MAX_QUANTITY);
+        let shippable = i32::try_from(line.available_online).unwrap_or(i32::MAX);
+        let merged = wanted.min(shippable.max(existing));
+        if merged > 0 && merged != existing {
+            db::set_variant_quantity(conn, own.id, line.variant_id, merged, line.price_at_add_minor).await?;
+        }
+    }
+    db::delete_cart(conn, guest.id).await?;
+    db::touch_cart(conn, own.id).await?;
+    Ok(Some(own.id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::euros;

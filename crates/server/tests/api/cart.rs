@@ -312,3 +312,111 @@ async fn shipping_options_price_the_cart_and_offer_the_stores_that_hold_all_of_i
     .await;
     assert_eq!(status, 409);
 }
+
+async fn sign_in(app: &TestApp, email: &str, cart_token: Option<&str>) -> Value {
+    let mut request = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": crate::identity::PASSWORD}));
+    if let Some(token) = cart_token {
+        request = request.header("x-cart-token", token);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_guest_cart_merges_into_the_accounts_at_sign_in_capped_by_what_can_ship() {
+    let app = TestApp::spawn().await;
+    let admin = admin_token(&app).await;
+    let tent = create_product(&app, &admin, product_body("Tente Groix", None, &[("TG-1", 9000)])).await;
+    let lamp = create_product(&app, &admin, product_body("Lampe Sein", None, &[("LS-1", 2500)])).await;
+    let tent_variant = tent["variants"][0]["id"].as_str().unwrap().to_owned();
+    let lamp_variant = lamp["variants"][0]["id"].as_str().unwrap().to_owned();
+    let store = crate::identity::new_store(&app, "RENNES").await;
+    let response = app
+        .client
+        .post(app.url("/api/v1/admin/stock/adjustments"))
+        .header("authorization", bearer(&admin))
+        .header("idempotency-key", Uuid::now_v7().to_string())
+        .json(&json!({"location_id": store, "variant_id": tent_variant, "delta": 3, "reason": "receipt"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+
+    let alice = someone(&app, "alice", &[role(Role::Customer, Scope::Global)]).await;
+    let (_, own) = send(
+        &app,
+        "POST",
+        "/api/v1/carts",
+        Some(("user", alice.token.as_str())),
+        None,
+    )
+    .await;
+    let own_path = format!("/api/v1/carts/{}", own["id"].as_str().unwrap());
+    let as_alice = Some(("user", alice.token.as_str()));
+    send(
+        &app,
+        "POST",
+        &format!("{own_path}/items"),
+        as_alice,
+        Some(json!({"variant_id": tent_variant, "quantity": 2})),
+    )
+    .await;
+
+    let (_, guest) = send(&app, "POST", "/api/v1/carts", None, None).await;
+    let token = guest["cart_token"].as_str().unwrap().to_owned();
+    let guest_path = format!("/api/v1/carts/{}", guest["id"].as_str().unwrap());
+    let as_guest = Some(("cart", token.as_str()));
+    send(
+        &app,
+        "POST",
+        &format!("{guest_path}/items"),
+        as_guest,
+        Some(json!({"variant_id": tent_variant, "quantity": 2})),
+    )
+    .await;
+    send(
+        &app,
+        "POST",
+        &format!("{guest_path}/items"),
+        as_guest,
+        Some(json!({"variant_id": lamp_variant, "quantity": 1})),
+    )
+    .await;
+
+    let pair = sign_in(&app, &alice.email, Some(&token)).await;
+    assert_eq!(pair["cart_id"], own["id"]);
+    let (_, merged) = send(&app, "GET", &own_path, as_alice, None).await;
+    let quantities: Vec<(&str, i64)> = merged["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["sku"].as_str().unwrap(), l["quantity"].as_i64().unwrap()))
+        .collect();
+    // 2 + 2 tents, but 3 can ship; no lamp can ship at all, so none is added.
+    assert_eq!(quantities, [("TG-1", 3)]);
+    assert_eq!(
+        send(&app, "GET", &guest_path, as_guest, None).await.0,
+        404,
+        "the guest cart is gone"
+    );
+    let again = sign_in(&app, &alice.email, Some(&token)).await;
+    assert!(again.get("cart_id").is_none(), "a merged token merges nothing twice");
+
+    // An account without a cart takes the guest's as it is.
+    let bob = someone(&app, "bob", &[role(Role::Customer, Scope::Global)]).await;
+    let (_, guest) = send(&app, "POST", "/api/v1/carts", None, None).await;
+    let token = guest["cart_token"].as_str().unwrap().to_owned();
+    let pair = sign_in(&app, &bob.email, Some(&token)).await;
+    assert_eq!(pair["cart_id"], guest["id"]);
+    let bob_path = format!("/api/v1/carts/{}", guest["id"].as_str().unwrap());
+    assert_eq!(
+        send(&app, "GET", &bob_path, Some(("user", bob.token.as_str())), None)
+            .await
+            .0,
+        200
+    );
+}

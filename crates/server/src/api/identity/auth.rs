@@ -169,6 +169,10 @@ pub struct TokenPair {
     pub expires_in: u64,
     /// Single use: exchange it at `/auth/refresh` for a new pair.
     pub refresh_token: String,
+    /// At sign-in with `X-Cart-Token`: the account's cart, into which the
+    /// guest cart was merged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cart_id: Option<Uuid>,
 }
 
 pub fn too_many_attempts(blocked: Blocked) -> AppError {
@@ -193,11 +197,14 @@ fn invalid_credentials() -> AppError {
 ///
 /// After 10 failures for an account, or many from one address, within 15
 /// minutes, answers 429 with `Retry-After`. An unknown email gets the same
-/// answer, in the same time, as a wrong password.
+/// answer, in the same time, as a wrong password. With `X-Cart-Token`, the
+/// guest's cart is merged into the account's (quantities added, capped by
+/// what can ship) and `cart_id` names the account's cart.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/login",
     tag = "identity",
+    params(("X-Cart-Token" = Option<String>, Header, description = "A guest cart to merge into the account's")),
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in.", body = TokenPair),
@@ -210,6 +217,7 @@ pub async fn login(
     axum::extract::State(state): State,
     context: Option<Extension<Arc<RequestContext>>>,
     client: ClientInfo,
+    headers: axum::http::HeaderMap,
     Json(request): Json<LoginRequest>,
 ) -> Result<Json<TokenPair>, AppError> {
     let email = request.email.trim();
@@ -267,7 +275,15 @@ pub async fn login(
             return Err(invalid_credentials());
         }
     };
-    let pair = start_session(&state, &mut tx, user, &client).await?;
+    let mut pair = start_session(&state, &mut tx, user, &client).await?;
+    let cart_token = headers
+        .get("x-cart-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 100);
+    if let Some(token) = cart_token {
+        pair.cart_id = crate::api::cart::merge_guest_cart(&mut tx, user, token).await?;
+    }
     record(
         &mut tx,
         context.as_deref(),
@@ -329,6 +345,7 @@ async fn token_pair(
         token_type: "Bearer".to_owned(),
         expires_in: ACCESS_TOKEN_LIFETIME.as_secs(),
         refresh_token,
+        cart_id: None,
     })
 }
 
