@@ -227,6 +227,15 @@ pub fn totals(lines: &[Line], shipping_minor: i64, basis: PriceBasis) -> Totals 
     }
 }
 
+/// How many units a line holds once a guest's cart merges into an
+/// account's: both quantities added, capped by `max` and by what can ship
+/// now, never below what the account's cart already held.
+pub fn merged_quantity(held: i32, added: i32, shippable: i64, max: i32) -> i32 {
+    let wanted = held.saturating_add(added).min(max);
+    let shippable = i32::try_from(shippable.max(0)).unwrap_or(i32::MAX);
+    wanted.min(shippable.max(held))
+}
+
 /// How a delivery method prices a cart.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ShippingRate {
@@ -338,6 +347,14 @@ mod tests {
             }
         );
         assert_eq!(split_in_proportion(10, &[1, 1, 1]), [4, 3, 3]);
+    }
+
+    #[test]
+    fn a_merged_line_adds_up_within_what_can_ship_and_never_shrinks() {
+        assert_eq!(merged_quantity(2, 2, 3, 99), 3);
+        assert_eq!(merged_quantity(0, 1, 0, 99), 0, "nothing can ship");
+        assert_eq!(merged_quantity(5, 1, 2, 99), 5, "what the account held stays");
+        assert_eq!(merged_quantity(60, 60, 500, 99), 99);
     }
 
     #[test]

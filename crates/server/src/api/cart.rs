@@ -7,14 +7,14 @@ use axum::response::{IntoResponse, Response};
 use comptoir_db::cart::{self as db, Cart, CartLine};
 use comptoir_db::{Optional, PgConnection};
 use comptoir_domain::catalog::TaxClass;
-use comptoir_domain::orders::{Line, PriceBasis, totals};
+use comptoir_domain::orders::{Line, PriceBasis, merged_quantity, totals};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::api::catalog::variants::{OptionPair, options_of};
+use crate::auth::tokens::secret_hash;
 use crate::auth::{MaybeCaller, Principal};
 use crate::error::{AppError, FieldError};
 use crate::extract::{Json, Path};
@@ -193,10 +193,6 @@ pub fn cart_not_found() -> AppError {
     AppError::not_found("cart.not_found", "No such cart.")
 }
 
-fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
-
 /// The cart, if the caller may reach it: its owner, or anyone holding its
 /// token when it has no owner. Anyone else gets 404.
 pub fn check_access(cart: &Cart, caller: &MaybeCaller, headers: &HeaderMap) -> Result<(), AppError> {
@@ -211,7 +207,7 @@ pub fn check_access(cart: &Cart, caller: &MaybeCaller, headers: &HeaderMap) -> R
                 .and_then(|v| v.to_str().ok())
                 .map(str::trim)
                 .unwrap_or_default();
-            if !sent.is_empty() && token_hash(sent) == cart.token_hash {
+            if !sent.is_empty() && secret_hash(sent) == cart.token_hash {
                 Ok(())
             } else {
                 Err(cart_not_found())
@@ -244,7 +240,7 @@ pub async fn create_cart(state: State, caller: MaybeCaller) -> Result<Response, 
         _ => None,
     };
     let mut conn = state.db.acquire().await?;
-    let cart = db::insert_cart(&mut conn, Uuid::now_v7(), &token_hash(&token), owner).await?;
+    let cart = db::insert_cart(&mut conn, Uuid::now_v7(), &secret_hash(&token), owner).await?;
     let mut view = view_of(&mut conn, &cart).await?;
     view.cart_token = Some(token);
     Ok((StatusCode::CREATED, Json(view)).into_response())
@@ -298,6 +294,21 @@ fn quantity_error(field: &str) -> AppError {
         "out_of_range",
         format!("1 to {MAX_QUANTITY} units of a variant per cart"),
     )])
+}
+
+/// After a change: the cart marked as changed, then answered as it is now.
+async fn changed(conn: &mut PgConnection, cart_id: Uuid) -> Result<CartView, AppError> {
+    db::touch_cart(conn, cart_id).await?;
+    let cart = db::get_cart(conn, cart_id).await?;
+    view_of(conn, &cart).await
+}
+
+/// 404 unless the cart has this line.
+async fn check_line(conn: &mut PgConnection, cart_id: Uuid, item_id: Uuid) -> Result<(), AppError> {
+    match db::item_quantity(conn, cart_id, item_id).await? {
+        Some(_) => Ok(()),
+        None => Err(AppError::not_found("cart.item_not_found", "No such line in this cart.")),
+    }
 }
 
 /// Opens the cart for a change: locked, and checked against the caller.
@@ -366,9 +377,7 @@ pub async fn add_item(
         return Err(quantity_error("quantity"));
     }
     db::add_item(&mut tx, cart.id, variant.id, request.quantity, variant.price_minor).await?;
-    db::touch_cart(&mut tx, cart.id).await?;
-    let cart = db::get_cart(&mut tx, cart.id).await?;
-    let view = view_of(&mut tx, &cart).await?;
+    let view = changed(&mut tx, cart.id).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
@@ -396,16 +405,12 @@ pub async fn update_item(
 ) -> Result<Json<CartView>, AppError> {
     let mut tx = state.db.begin().await?;
     let cart = cart_for_change(&mut tx, &caller, &headers, id).await?;
-    if db::item_quantity(&mut tx, cart.id, item_id).await?.is_none() {
-        return Err(AppError::not_found("cart.item_not_found", "No such line in this cart."));
-    }
+    check_line(&mut tx, cart.id, item_id).await?;
     if !(1..=MAX_QUANTITY).contains(&request.quantity) {
         return Err(quantity_error("quantity"));
     }
     db::set_item_quantity(&mut tx, cart.id, item_id, request.quantity).await?;
-    db::touch_cart(&mut tx, cart.id).await?;
-    let cart = db::get_cart(&mut tx, cart.id).await?;
-    let view = view_of(&mut tx, &cart).await?;
+    let view = changed(&mut tx, cart.id).await?;
     tx.commit().await?;
     Ok(Json(view))
 }
@@ -430,13 +435,9 @@ pub async fn delete_item(
 ) -> Result<Json<CartView>, AppError> {
     let mut tx = state.db.begin().await?;
     let cart = cart_for_change(&mut tx, &caller, &headers, id).await?;
-    if db::item_quantity(&mut tx, cart.id, item_id).await?.is_none() {
-        return Err(AppError::not_found("cart.item_not_found", "No such line in this cart."));
-    }
+    check_line(&mut tx, cart.id, item_id).await?;
     db::delete_item(&mut tx, cart.id, item_id).await?;
-    db::touch_cart(&mut tx, cart.id).await?;
-    let cart = db::get_cart(&mut tx, cart.id).await?;
-    let view = view_of(&mut tx, &cart).await?;
+    let view = changed(&mut tx, cart.id).await?;
     tx.commit().await?;
     Ok(Json(view))
 }
@@ -448,7 +449,7 @@ pub async fn delete_item(
 /// An unknown or already merged token changes nothing. Answers the
 /// account's cart, when there is one now.
 pub async fn merge_guest_cart(conn: &mut PgConnection, user_id: Uuid, token: &str) -> Result<Option<Uuid>, AppError> {
-    let Some(guest) = db::lock_guest_cart_by_token(conn, &token_hash(token)).await? else {
+    let Some(guest) = db::lock_guest_cart_by_token(conn, &secret_hash(token)).await? else {
         return Ok(None);
     };
     let Some(own) = db::lock_latest_user_cart(conn, user_id).await? else {
@@ -464,9 +465,7 @@ pub async fn merge_guest_cart(conn: &mut PgConnection, user_id: Uuid, token: &st
             .iter()
             .find(|h| h.variant_id == line.variant_id)
             .map_or(0, |h| h.quantity);
-        let wanted = (existing + line.quantity).min(MAX_QUANTITY);
-        let shippable = i32::try_from(line.available_online).unwrap_or(i32::MAX);
-        let merged = wanted.min(shippable.max(existing));
+        let merged = merged_quantity(existing, line.quantity, line.available_online, MAX_QUANTITY);
         if merged > 0 && merged != existing {
             db::set_variant_quantity(conn, own.id, line.variant_id, merged, line.price_at_add_minor).await?;
         }

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{Access, Reach, State, StockWriter, actor_of, insufficient, location_not_found};
+use super::{Access, Reach, State, StockWriter, actor_of, insufficient, location_not_found, page_limit, paged};
 use crate::api::catalog::audit;
 use crate::api::identity::{decode_cursor, encode_cursor};
 use crate::auth::Caller;
@@ -74,28 +74,6 @@ pub struct StockQuery {
     /// 1 to 100, default 50.
     pub limit: Option<i64>,
     pub cursor: Option<String>,
-}
-
-fn page_limit(limit: Option<i64>, default: i64) -> Result<i64, AppError> {
-    match limit {
-        None => Ok(default),
-        Some(limit) if (1..=100).contains(&limit) => Ok(limit),
-        Some(_) => Err(AppError::validation(vec![FieldError::new(
-            "limit",
-            "out_of_range",
-            "a whole number from 1 to 100",
-        )])),
-    }
-}
-
-/// Cuts the one row past `limit` that a query fetched to learn whether a
-/// next page exists, and names where the next page starts.
-fn paged<T>(mut rows: Vec<T>, limit: i64, cursor: impl Fn(&T) -> String) -> (Vec<T>, Option<String>) {
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let more = rows.len() > limit;
-    rows.truncate(limit);
-    let next = if more { rows.last().map(cursor) } else { None };
-    (rows, next)
 }
 
 fn invalid_cursor() -> AppError {

@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{Access, Reach, State, StockWriter, actor_of, insufficient, location_not_found};
+use super::{Access, Reach, State, StockWriter, actor_of, insufficient, location_not_found, page_limit, paged};
 use crate::api::catalog::audit;
 use crate::api::identity::{decode_cursor, encode_cursor};
 use crate::auth::{Caller, Principal};
@@ -352,20 +352,10 @@ pub async fn list_transfers(
             "draft, requested, shipped, received or cancelled",
         )]));
     }
-    let limit = match query.limit {
-        None => 50,
-        Some(limit) if (1..=100).contains(&limit) => limit,
-        Some(_) => {
-            return Err(AppError::validation(vec![FieldError::new(
-                "limit",
-                "out_of_range",
-                "a whole number from 1 to 100",
-            )]));
-        }
-    };
+    let limit = page_limit(query.limit, 50)?;
     let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
     let mut conn = state.db.acquire().await?;
-    let mut transfers = db::list_transfers(
+    let transfers = db::list_transfers(
         &mut conn,
         locations.as_deref(),
         query.status.as_deref(),
@@ -373,13 +363,7 @@ pub async fn list_transfers(
         limit + 1,
     )
     .await?;
-    let more = transfers.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-    transfers.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let next_cursor = if more {
-        transfers.last().map(|t| encode_cursor(t.created_at, t.id))
-    } else {
-        None
-    };
+    let (transfers, next_cursor) = paged(transfers, limit, |t| encode_cursor(t.created_at, t.id));
     let ids: Vec<Uuid> = transfers.iter().map(|t| t.id).collect();
     let mut lines: HashMap<Uuid, Vec<TransferLine>> = HashMap::new();
     for line in db::transfer_lines(&mut conn, &ids).await? {
@@ -472,6 +456,22 @@ async fn finish(
     full_view(conn, transfer).await
 }
 
+/// A step that moves no stock (requesting, cancelling), in its own transaction.
+async fn move_without_stock(
+    state: &crate::app::AppState,
+    caller: &Caller,
+    reach: &Reach,
+    context: Option<&std::sync::Arc<RequestContext>>,
+    id: Uuid,
+    next: TransferStatus,
+) -> Result<Json<TransferView>, AppError> {
+    let mut tx = state.db.begin().await?;
+    transition(&mut tx, reach, id, next).await?;
+    let answer = finish(&mut tx, caller, context, id, next).await?;
+    tx.commit().await?;
+    Ok(Json(answer))
+}
+
 /// Asks the source to send a draft transfer.
 #[utoipa::path(
     post,
@@ -493,11 +493,15 @@ pub async fn request_transfer(
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Path(id): Path<Uuid>,
 ) -> Result<Json<TransferView>, AppError> {
-    let mut tx = state.db.begin().await?;
-    transition(&mut tx, &reach, id, TransferStatus::Requested).await?;
-    let answer = finish(&mut tx, &caller, context.as_deref(), id, TransferStatus::Requested).await?;
-    tx.commit().await?;
-    Ok(Json(answer))
+    move_without_stock(
+        &state,
+        &caller,
+        &reach,
+        context.as_deref(),
+        id,
+        TransferStatus::Requested,
+    )
+    .await
 }
 
 /// Cancels a draft or requested transfer (a shipped one is in transit:
@@ -522,11 +526,15 @@ pub async fn cancel_transfer(
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Path(id): Path<Uuid>,
 ) -> Result<Json<TransferView>, AppError> {
-    let mut tx = state.db.begin().await?;
-    transition(&mut tx, &reach, id, TransferStatus::Cancelled).await?;
-    let answer = finish(&mut tx, &caller, context.as_deref(), id, TransferStatus::Cancelled).await?;
-    tx.commit().await?;
-    Ok(Json(answer))
+    move_without_stock(
+        &state,
+        &caller,
+        &reach,
+        context.as_deref(),
+        id,
+        TransferStatus::Cancelled,
+    )
+    .await
 }
 
 /// Nothing to say when shipping, but a JSON object all the same (`{}`).
