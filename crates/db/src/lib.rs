@@ -9,6 +9,8 @@ pub mod catalog;
 pub mod error;
 pub mod identity;
 pub mod inventory;
+pub mod orders;
+pub mod payments;
 pub mod platform;
 pub mod pool;
 pub mod shipping;

@@ -82,6 +82,18 @@ pub async fn migrate(pool: &PgPool) -> Result<()> {
     Ok(())
 }
 
+/// A connection taken from the pool, held across several transactions.
+pub type PooledConnection = sqlx::pool::PoolConnection<sqlx::Postgres>;
+
+/// A second, small pool on the same database as `pool`, opened on first
+/// use: for a component that stands for an outside system (the test payment
+/// gateway), so its connections never compete with the requests that call it.
+pub fn side_pool(pool: &PgPool, max_connections: u32) -> PgPool {
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .connect_lazy_with(pool.connect_options().as_ref().clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::quote_identifier;

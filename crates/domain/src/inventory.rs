@@ -179,3 +179,36 @@ mod tests {
         }
     }
 }
+
+/// Where `quantity` units of one variant are taken from, given what each
+/// location has available: the fullest locations first, so an order is
+/// split as little as possible. `None` when they do not hold enough in all.
+pub fn allocate<L: Copy + Ord>(quantity: i64, available: &[(L, i64)]) -> Option<Vec<(L, i64)>> {
+    let mut sources: Vec<(L, i64)> = available.iter().copied().filter(|(_, n)| *n > 0).collect();
+    sources.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut left = quantity;
+    let mut taken = Vec::new();
+    for (location, n) in sources {
+        if left <= 0 {
+            break;
+        }
+        let take = n.min(left);
+        taken.push((location, take));
+        left -= take;
+    }
+    (left <= 0 && quantity > 0).then_some(taken)
+}
+
+#[cfg(test)]
+mod allocation_tests {
+    use super::allocate;
+
+    #[test]
+    fn an_order_takes_from_the_fullest_location_and_splits_only_when_it_must() {
+        assert_eq!(allocate(3, &[(1, 2), (2, 5)]), Some(vec![(2, 3)]));
+        assert_eq!(allocate(6, &[(1, 2), (2, 5)]), Some(vec![(2, 5), (1, 1)]));
+        assert_eq!(allocate(8, &[(1, 2), (2, 5)]), None);
+        assert_eq!(allocate(1, &[(1, 0), (2, -3)]), None);
+        assert_eq!(allocate(0, &[(1, 4)]), None);
+    }
+}

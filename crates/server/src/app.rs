@@ -26,6 +26,7 @@ pub struct Shared {
     pub cipher: crate::crypto::FieldCipher,
     /// Attribute rules compiled once per version of their type.
     pub catalog_rules: crate::api::catalog::rules::RuleCache,
+    pub gateways: crate::payments::Gateways,
 }
 
 impl AppState {

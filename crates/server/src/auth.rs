@@ -155,7 +155,10 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         match authenticate(parts, state).await? {
-            Some(principal) => Ok(Caller(principal)),
+            Some(principal) => {
+                scope_keys(parts, &principal);
+                Ok(Caller(principal))
+            }
             None => Err(unauthorized(
                 "auth.required",
                 "Sign in, or send an API key, to do this.",
@@ -172,8 +175,24 @@ impl FromRequestParts<AppState> for MaybeCaller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        Ok(MaybeCaller(authenticate(parts, state).await?))
+        let principal = authenticate(parts, state).await?;
+        if let Some(principal) = &principal {
+            scope_keys(parts, principal);
+        }
+        Ok(MaybeCaller(principal))
     }
+}
+
+/// Idempotency keys belong to their caller: the same key sent by someone
+/// else is another key.
+fn scope_keys(parts: &mut Parts, principal: &Principal) {
+    let scope = match principal {
+        Principal::User(user) => format!("user:{}", user.id),
+        Principal::ApiKey { id, .. } => format!("api_key:{id}"),
+    };
+    parts
+        .extensions
+        .insert(crate::platform::idempotency::CallerScope(scope));
 }
 
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Principal>, AppError> {

@@ -78,6 +78,20 @@ pub struct Config {
     pub mail_from: String,
     pub run_workers: bool,
     pub outbox_poll_interval: Duration,
+    /// Card payments go to Stripe when set; to the built-in test gateway otherwise.
+    pub stripe_secret_key: Option<SecretString>,
+    /// Secrets that sign Stripe's webhooks; several during a rotation.
+    pub stripe_webhook_secrets: Vec<SecretString>,
+    /// Stripe's API address (tests point it at a local fake).
+    pub stripe_api_base: String,
+    /// Printed on bank-transfer instructions and invoices.
+    pub bank_iban: String,
+    pub bank_bic: String,
+    /// The seller on invoices: name, address, SIREN and VAT number.
+    pub seller_name: String,
+    pub seller_address: String,
+    pub seller_siren: String,
+    pub seller_vat_number: String,
 }
 
 /// A configuration value that cannot be used. Its `Display` is one line
@@ -347,6 +361,36 @@ impl Config {
                 10..=60_000,
                 "expected milliseconds from 10 to 60000",
             )?),
+            stripe_secret_key: vars.get("STRIPE_SECRET_KEY").map(SecretString::from),
+            stripe_webhook_secrets: vars
+                .get("STRIPE_WEBHOOK_SECRET")
+                .map(|all| {
+                    all.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| SecretString::from(s.to_owned()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            stripe_api_base: vars
+                .get("STRIPE_API_BASE")
+                .unwrap_or_else(|| "https://api.stripe.com".to_owned())
+                .trim_end_matches('/')
+                .to_owned(),
+            bank_iban: vars
+                .get("BANK_IBAN")
+                .unwrap_or_else(|| "FR76 3000 6000 0112 3456 7890 189".to_owned()),
+            bank_bic: vars.get("BANK_BIC").unwrap_or_else(|| "AGRIFRPPXXX".to_owned()),
+            seller_name: vars
+                .get("SELLER_NAME")
+                .unwrap_or_else(|| "Comptoir Démo SAS".to_owned()),
+            seller_address: vars
+                .get("SELLER_ADDRESS")
+                .unwrap_or_else(|| "1 quai Duguay-Trouin, 35000 Rennes, France".to_owned()),
+            seller_siren: vars.get("SELLER_SIREN").unwrap_or_else(|| "123 456 789".to_owned()),
+            seller_vat_number: vars
+                .get("SELLER_VAT_NUMBER")
+                .unwrap_or_else(|| "FR32123456789".to_owned()),
         };
         config.refuse_development_secrets_in_production()?;
         Ok(config)

@@ -144,6 +144,12 @@ impl AppError {
         self
     }
 
+    /// A more precise code than the status's usual one (`cart.empty` for a 422).
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = Cow::Borrowed(code);
+        self
+    }
+
     pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.push((name, value));
         self

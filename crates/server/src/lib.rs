@@ -13,6 +13,8 @@ pub mod http;
 pub mod inventory;
 pub mod mail;
 pub mod markdown;
+pub mod orders;
+pub mod payments;
 pub mod platform;
 pub mod router;
 pub mod seed;

@@ -7,8 +7,9 @@ use utoipa_axum::routes;
 use crate::api::catalog::{attribute_types, categories, definitions, favorites, import, listing, products, variants};
 use crate::api::identity::{addresses, api_keys, auth, me, recovery, users};
 use crate::api::inventory::{availability, locations, stock, transfers};
+use crate::api::orders::admin as orders_admin;
 use crate::api::platform::{health, metrics};
-use crate::api::{cart, shipping};
+use crate::api::{cart, checkout, orders, payments, shipping};
 use crate::app::AppState;
 use crate::error::{FieldError, Problem};
 
@@ -33,6 +34,9 @@ with fresh prices, totals with VAT per rate, and warnings for lines whose price 
         (name = "inventory", description = "Locations, stock per variant and location with its append-only ledger, \
 adjustments (with `Idempotency-Key`), thresholds, low-stock alerts, reservations and product availability. \
 Store managers and cashiers reach their own stores only; another store answers 404."),
+        (name = "orders", description = "Checkout (with `Idempotency-Key`), orders and their lifecycle, payments through \
+the built-in test gateway or Stripe, payment webhooks, refunds with credit notes. An order is seen by its owner \
+(a guest sends the cart's `X-Cart-Token`) and the staff; anyone else gets 404."),
     ),
     modifiers(&SecuritySchemes),
     components(schemas(Problem, FieldError)),
@@ -147,6 +151,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(shipping::shipping_options))
         .routes(routes!(shipping::list_methods, shipping::create_method))
         .routes(routes!(shipping::update_method, shipping::delete_method))
+        .routes(routes!(checkout::checkout))
+        .routes(routes!(orders::list_my_orders))
+        .routes(routes!(orders::get_order))
+        .routes(routes!(orders::cancel_order))
+        .routes(routes!(orders::pay_order))
+        .routes(routes!(orders_admin::list_orders))
+        .routes(routes!(orders_admin::transition_order))
+        .routes(routes!(orders_admin::refund_order))
+        .routes(routes!(payments::stripe_webhook))
+        .routes(routes!(payments::authenticate_page, payments::authenticate_charge))
 }
 
 /// The OpenAPI document served at `/api/v1/openapi.json`.

@@ -39,6 +39,7 @@ pub fn state(config: Config, db: PgPool) -> AppState {
         auth: crate::auth::Auth::new(&config, cache.clone()),
         cipher: crate::crypto::FieldCipher::new(&config.data_keys),
         catalog_rules: Default::default(),
+        gateways: crate::payments::Gateways::from_config(&config, &db),
         cache,
         config,
         db,
@@ -156,7 +157,9 @@ pub fn spawn_workers(state: &AppState, shutdown: watch::Receiver<bool>) -> Vec<J
     vec![
         tokio::spawn(outbox.run(shutdown.clone())),
         tokio::spawn(crate::platform::maintenance::run(state.db.clone(), shutdown.clone())),
-        tokio::spawn(crate::inventory::run_expiry(state.db.clone(), shutdown)),
+        tokio::spawn(crate::inventory::run_expiry(state.db.clone(), shutdown.clone())),
+        tokio::spawn(crate::orders::run_overdue(state.clone(), shutdown.clone())),
+        tokio::spawn(crate::payments::run_reconciliation(state.clone(), shutdown)),
     ]
 }
 

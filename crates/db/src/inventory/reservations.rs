@@ -213,3 +213,34 @@ pub async fn list_reservations(
     .await?;
     Ok(rows)
 }
+
+/// The active reservations made for `reference_id` (an order), in the order
+/// their levels must be locked.
+pub async fn active_reservations_for(conn: &mut PgConnection, reference_id: Uuid) -> Result<Vec<Reservation>> {
+    let rows = sqlx::query_as!(
+        Reservation,
+        r#"SELECT id, variant_id, location_id, quantity, purpose, reference_id, status, expires_at, created_at, closed_at
+             FROM stock_reservations
+            WHERE reference_id = $1 AND status = 'active'
+            ORDER BY variant_id, location_id, id"#,
+        reference_id
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows)
+}
+
+/// Every reservation made for `reference_id`, whatever became of it.
+pub async fn reservations_for(conn: &mut PgConnection, reference_id: Uuid) -> Result<Vec<Reservation>> {
+    let rows = sqlx::query_as!(
+        Reservation,
+        r#"SELECT id, variant_id, location_id, quantity, purpose, reference_id, status, expires_at, created_at, closed_at
+             FROM stock_reservations
+            WHERE reference_id = $1
+            ORDER BY variant_id, location_id, id"#,
+        reference_id
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows)
+}

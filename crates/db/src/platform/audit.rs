@@ -16,7 +16,7 @@ pub enum Actor {
 }
 
 impl Actor {
-    fn parts(self) -> (&'static str, Option<Uuid>) {
+    pub(crate) fn parts(self) -> (&'static str, Option<Uuid>) {
         match self {
             Self::User(id) => ("user", Some(id)),
             Self::ApiKey(id) => ("api_key", Some(id)),

@@ -84,3 +84,33 @@ pub async fn purge_stored_before(conn: &mut PgConnection, cutoff: OffsetDateTime
         .await?;
     Ok(done.rows_affected())
 }
+
+/// Takes the key's lock for the connection's session (a request that spans
+/// several transactions, such as a checkout calling a gateway between
+/// them); `false` when someone else holds it. Release it with
+/// [`unlock_session`]; a connection that closes releases it too.
+pub async fn try_lock_session(conn: &mut PgConnection, key: KeyRef<'_>) -> Result<bool> {
+    let locked = sqlx::query_scalar!(
+        r#"SELECT pg_try_advisory_lock(
+               hashtextextended($1 || chr(31) || $2 || chr(31) || $3, 0)
+           ) AS "locked!""#,
+        key.scope,
+        key.route,
+        key.key,
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(locked)
+}
+
+pub async fn unlock_session(conn: &mut PgConnection, key: KeyRef<'_>) -> Result<()> {
+    sqlx::query_scalar!(
+        r#"SELECT pg_advisory_unlock(hashtextextended($1 || chr(31) || $2 || chr(31) || $3, 0)) AS "unlocked!""#,
+        key.scope,
+        key.route,
+        key.key,
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(())
+}

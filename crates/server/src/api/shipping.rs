@@ -5,8 +5,8 @@
 use axum::Extension;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use comptoir_db::Optional;
 use comptoir_db::shipping::{self as db, CODE_TAKEN, ShippingMethod};
+use comptoir_db::{Optional, PgConnection};
 use comptoir_domain::identity::{parse_country, parse_postal_code};
 use comptoir_domain::orders::{ShippingRate, shipping_price};
 use serde::{Deserialize, Serialize};
@@ -485,6 +485,18 @@ pub async fn shipping_options(
     if lines.is_empty() {
         return Ok(Json(ShippingOptionList { items: Vec::new() }));
     }
+    let items = options_for(&mut conn, &lines, &country).await?;
+    Ok(Json(ShippingOptionList { items }))
+}
+
+/// The ways `lines` (active products only) can travel to `country`,
+/// cheapest first: delivery methods that serve the country and can carry
+/// the weight, and collection in each store that holds every line now.
+pub async fn options_for(
+    conn: &mut PgConnection,
+    lines: &[comptoir_db::cart::CartLine],
+    country: &str,
+) -> Result<Vec<ShippingOption>, AppError> {
     let goods: i64 = lines
         .iter()
         .map(|l| l.price_minor.saturating_mul(i64::from(l.quantity)))
@@ -493,10 +505,9 @@ pub async fn shipping_options(
         .iter()
         .map(|l| i64::from(l.weight_grams) * i64::from(l.quantity))
         .sum();
-    let methods = db::list_methods(&mut conn, true).await?;
+    let methods = db::list_methods(conn, true).await?;
     let variant_ids: Vec<Uuid> = lines.iter().map(|l| l.variant_id).collect();
-    let stock = comptoir_db::catalog::stock_of_variants(&mut conn, &variant_ids).await?;
-    drop(conn);
+    let stock = comptoir_db::catalog::stock_of_variants(conn, &variant_ids).await?;
     let mut items = Vec::new();
     for method in methods {
         let kind = ShippingKind::parse(&method.kind);
@@ -536,7 +547,7 @@ pub async fn shipping_options(
                 }
             }
             ShippingKind::Flat | ShippingKind::WeightTiers => {
-                if !method.countries.contains(&country) {
+                if !method.countries.iter().any(|c| c == country) {
                     continue;
                 }
                 let rate = if kind == ShippingKind::Flat {
@@ -564,5 +575,5 @@ pub async fn shipping_options(
         }
     }
     items.sort_by(|a, b| a.price_minor.cmp(&b.price_minor).then_with(|| a.id.cmp(&b.id)));
-    Ok(Json(ShippingOptionList { items }))
+    Ok(items)
 }

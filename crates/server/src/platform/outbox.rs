@@ -80,6 +80,7 @@ impl Handlers {
         };
         let alert_mailer = mailer.clone();
         let pool = state.db.clone();
+        let (webhook_state, refund_state) = (state.clone(), state.clone());
         Self::standard(state.cache.clone())
             .on(crate::mail::EMAIL_SEND, move |event| {
                 let mailer = mailer.clone();
@@ -92,6 +93,28 @@ impl Handlers {
             .on(comptoir_db::inventory::ALERT_OPENED, move |event| {
                 let (pool, mailer) = (pool.clone(), alert_mailer.clone());
                 async move { crate::inventory::notify_alert(&pool, &mailer, event.id, &event.payload).await }
+            })
+            .on(crate::payments::test_gateway::WEBHOOK, move |event| {
+                let state = webhook_state.clone();
+                async move {
+                    crate::api::payments::deliver_test_webhook(&state, &event.payload)
+                        .await
+                        .map_err(|err| DeliveryError::Transient(err.code().to_owned()))
+                }
+            })
+            .on(crate::payments::REFUND_LATE_PAYMENT, move |event| {
+                let state = refund_state.clone();
+                async move {
+                    let payment_id = event
+                        .payload
+                        .get("payment_id")
+                        .and_then(|v| v.as_str())
+                        .and_then(|v| v.parse().ok())
+                        .ok_or_else(|| DeliveryError::Permanent("payload has no payment_id".to_owned()))?;
+                    crate::payments::refund_late_payment(&state, payment_id)
+                        .await
+                        .map_err(|err| DeliveryError::Transient(err.code().to_owned()))
+                }
             })
     }
 }

@@ -347,7 +347,10 @@ impl TestAppBuilder {
         ));
         TestApp {
             base_url: format!("http://{address}"),
-            client: reqwest::Client::builder().no_proxy().build().unwrap(),
+            client: {
+                comptoir_server::payments::install_tls_provider();
+                reqwest::Client::builder().no_proxy().build().unwrap()
+            },
             state,
             database,
             shutdown,

@@ -9,4 +9,5 @@ mod catalog;
 mod harness;
 mod identity;
 mod inventory;
+mod orders;
 mod platform;

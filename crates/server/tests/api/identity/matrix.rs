@@ -42,6 +42,8 @@ struct Fixture {
     transfers: [Uuid; 4],
     /// A guest's cart and its line.
     cart: (Uuid, Uuid),
+    /// Orders of customer A: one to cancel, one to pay again, one paid.
+    orders: [Uuid; 3],
     catalog: CatalogFixture,
 }
 
@@ -761,7 +763,139 @@ fn rows() -> Vec<Row> {
             body: none,
             expected: STOCK_READERS,
         },
+        // Nobody here holds the cart's token, and it belongs to no account.
+        Row {
+            method: "post",
+            path: "/api/v1/checkout",
+            url: |_| "/api/v1/checkout".into(),
+            body: |f, _| {
+                Some(json!({
+                    "cart_id": f.cart.0, "email": "matrice@exemple.fr", "shipping_option_id": "colissimo",
+                    "shipping_address": {"first_name": "A", "last_name": "B", "line1": "1 quai", "postal_code": "29200",
+                                         "city": "Brest", "country": "FR"},
+                    "payment_method": {"type": "card", "token": "tok_visa"}
+                }))
+            },
+            expected: [404; 8],
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/me/orders",
+            url: |_| "/api/v1/me/orders".into(),
+            body: none,
+            expected: SIGNED_IN(200),
+        },
+        // Its owner and the staff see an order; to anyone else it does not exist.
+        Row {
+            method: "get",
+            path: "/api/v1/orders/{id}",
+            url: |f| format!("/api/v1/orders/{}", f.orders[2]),
+            body: none,
+            expected: [404, 200, 404, 404, 404, 404, 404, 200],
+        },
+        // Only the customer cancels here; the shop uses the transitions.
+        Row {
+            method: "post",
+            path: "/api/v1/orders/{id}/cancel",
+            url: |f| format!("/api/v1/orders/{}/cancel", f.orders[0]),
+            body: |_, _| Some(json!({})),
+            expected: [404, 200, 404, 404, 404, 404, 404, 404],
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/orders/{id}/payments",
+            url: |f| format!("/api/v1/orders/{}/payments", f.orders[1]),
+            body: |_, _| Some(json!({"payment_method": {"type": "card", "token": "tok_visa"}})),
+            expected: [404, 201, 404, 404, 404, 404, 404, 404],
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/admin/orders",
+            url: |_| "/api/v1/admin/orders".into(),
+            body: none,
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/admin/orders/{id}/transitions",
+            url: |f| format!("/api/v1/admin/orders/{}/transitions", f.orders[2]),
+            body: |_, _| Some(json!({"to": "processing"})),
+            expected: ADMIN_ONLY(200),
+        },
+        // The fixture's paid order has no payment at a gateway to refund.
+        Row {
+            method: "post",
+            path: "/api/v1/admin/orders/{id}/refunds",
+            url: |f| format!("/api/v1/admin/orders/{}/refunds", f.orders[2]),
+            body: |_, _| Some(json!({"amount_minor": 100, "reason": "geste commercial"})),
+            expected: ADMIN_ONLY(409),
+        },
+        // Gateways sign their calls; nobody here does.
+        Row {
+            method: "post",
+            path: "/api/v1/webhooks/stripe",
+            url: |_| "/api/v1/webhooks/stripe".into(),
+            body: |_, _| Some(json!({"id": "evt_1", "type": "payment_intent.succeeded"})),
+            expected: [400; 8],
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/test-gateway/charges/{id}/authenticate",
+            url: |_| "/api/v1/test-gateway/charges/ch_test_unknown/authenticate".into(),
+            body: none,
+            expected: [404; 8],
+        },
+        Row {
+            method: "post",
+            path: "/api/v1/test-gateway/charges/{id}/authenticate",
+            url: |_| "/api/v1/test-gateway/charges/ch_test_unknown/authenticate?outcome=approve".into(),
+            body: none,
+            expected: [404; 8],
+        },
     ]
+}
+
+/// An order of `user` in `status`, without stock or payment behind it.
+async fn fixture_order(app: &TestApp, user: Uuid, status: &'static str) -> Uuid {
+    let mut conn = app.db().acquire().await.unwrap();
+    let id = Uuid::now_v7();
+    let address = app
+        .state
+        .cipher
+        .encrypt(r#"{"first_name":"A","last_name":"A","line1":"2 rue de Siam","postal_code":"29200","city":"Brest","country":"FR"}"#)
+        .unwrap();
+    comptoir_db::orders::insert_order(
+        &mut conn,
+        &comptoir_db::orders::NewOrder {
+            id,
+            user_id: Some(user),
+            email: "a@exemple.fr".into(),
+            status,
+            subtotal_minor: 1000,
+            shipping_minor: 0,
+            vat_total_minor: 167,
+            grand_total_minor: 1000,
+            vat: json!([{"rate": 2000, "base_minor": 833, "amount_minor": 167}]),
+            shipping_method_id: None,
+            shipping_option: "colissimo".into(),
+            shipping_name: "Colissimo".into(),
+            pickup_location_id: None,
+            shipping_address_sealed: address,
+            billing_address_sealed: None,
+            payment_method: "card",
+            checkout_scope: None,
+            checkout_key: None,
+            checkout_hash: None,
+            guest_token_hash: None,
+            payment_due_at: Some(time::OffsetDateTime::now_utc() + time::Duration::minutes(15)),
+        },
+    )
+    .await
+    .unwrap();
+    if status == "paid" {
+        comptoir_db::orders::add_money(&mut conn, id, 1000, 0).await.unwrap();
+    }
+    id
 }
 
 async fn catalog_fixture(app: &TestApp) -> CatalogFixture {
@@ -931,7 +1065,13 @@ async fn fixture(app: &TestApp) -> Fixture {
         .await
         .unwrap();
     let line = comptoir_db::cart::cart_lines(&mut conn, cart).await.unwrap()[0].item_id;
+    let orders = [
+        fixture_order(app, a.id, "pending_payment").await,
+        fixture_order(app, a.id, "pending_payment").await,
+        fixture_order(app, a.id, "paid").await,
+    ];
     Fixture {
+        orders,
         cart: (cart, line),
         store_2,
         transfers,

@@ -1,0 +1,468 @@
+//! Payment gateways behind one trait, and what their answers do to a payment
+//! and its order.
+//!
+//! A gateway is called outside any database transaction (no stock row stays
+//! locked while a bank answers), with the payment's own idempotency key, so
+//! calling it again about the same payment never charges twice. Its answer
+//! is then applied by [`settle`], which only moves a payment out of
+//! `processing` or `requires_action`: a late or repeated answer (a webhook
+//! delivered ten times, a reconciliation racing a retry) finds the payment
+//! settled and does nothing.
+
+pub mod stripe;
+pub mod test_gateway;
+pub mod webhook;
+
+use std::time::Duration;
+
+use comptoir_db::PgConnection;
+use comptoir_db::orders as orders_db;
+use comptoir_db::payments::{self as db, LedgerEntry, Payment, PaymentUpdate};
+use comptoir_db::platform::audit::Actor;
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+use crate::app::AppState;
+use crate::error::AppError;
+
+/// What a gateway said about a charge.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChargeOutcome {
+    /// Authorised and captured.
+    Succeeded { reference: String },
+    /// Declined; nothing was taken.
+    Failed {
+        reference: Option<String>,
+        code: String,
+        message: String,
+    },
+    /// The customer must act (3-D Secure); the result comes by webhook.
+    RequiresAction { reference: String, next_action: Value },
+    /// Given up before any money moved.
+    Cancelled { reference: Option<String> },
+}
+
+/// A gateway call that did not give a definite answer.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// Timed out or failed in a way that leaves the outcome unknown: the
+    /// payment stays `processing` until a retry or the reconciliation
+    /// learns what happened.
+    #[error("gateway outcome unknown: {0}")]
+    Unknown(String),
+    /// The gateway refused the request itself (nothing happened).
+    #[error("gateway refused the request: {0}")]
+    Refused(String),
+}
+
+/// A charge to make.
+#[derive(Debug, Clone)]
+pub struct ChargeRequest<'a> {
+    pub idempotency_key: &'a str,
+    pub token: &'a str,
+    pub amount_minor: i64,
+    pub currency: &'a str,
+    pub description: &'a str,
+    pub payment_id: uuid::Uuid,
+}
+
+/// A refund to make.
+#[derive(Debug, Clone)]
+pub struct RefundRequest<'a> {
+    pub idempotency_key: &'a str,
+    pub charge_reference: &'a str,
+    pub amount_minor: i64,
+}
+
+/// What every gateway does.
+pub trait Gateway {
+    /// Authorises and captures at once (or asks for the customer's action).
+    fn charge(&self, request: &ChargeRequest<'_>) -> impl Future<Output = Result<ChargeOutcome, GatewayError>> + Send;
+    /// What became of the charge made with this payment's key, if any.
+    fn retrieve(&self, payment: &Payment) -> impl Future<Output = Result<ChargeOutcome, GatewayError>> + Send;
+    /// Gives up a charge waiting for the customer.
+    fn cancel(&self, payment: &Payment) -> impl Future<Output = Result<ChargeOutcome, GatewayError>> + Send;
+    /// Gives money back; answers the refund's reference.
+    fn refund(&self, request: &RefundRequest<'_>) -> impl Future<Output = Result<String, GatewayError>> + Send;
+}
+
+/// The gateways of this installation: the built-in test gateway always,
+/// Stripe when `STRIPE_SECRET_KEY` is set (card payments then go to it).
+#[derive(Clone)]
+pub struct Gateways {
+    pub test: test_gateway::TestGateway,
+    pub stripe: Option<stripe::StripeGateway>,
+}
+
+impl Gateways {
+    pub fn from_config(config: &crate::config::Config, db: &comptoir_db::PgPool) -> Self {
+        let stripe = config.stripe_secret_key.as_ref().and_then(|key| {
+            stripe::StripeGateway::new(&config.stripe_api_base, key.clone())
+                .map_err(|err| tracing::error!(error = %err, "the Stripe client cannot be built; card payments use the test gateway"))
+                .ok()
+        });
+        Self {
+            test: test_gateway::TestGateway::new(comptoir_db::pool::side_pool(db, 8)),
+            stripe,
+        }
+    }
+
+    /// The name of the gateway new card payments go to.
+    pub fn for_cards(&self) -> &'static str {
+        if self.stripe.is_some() { "stripe" } else { "test" }
+    }
+}
+
+/// Dispatches to the gateway a payment was made with.
+#[derive(Clone, Copy)]
+pub enum AnyGateway<'a> {
+    Test(&'a test_gateway::TestGateway),
+    Stripe(&'a stripe::StripeGateway),
+}
+
+impl<'a> AnyGateway<'a> {
+    pub fn named(gateways: &'a Gateways, name: &str) -> Result<Self, AppError> {
+        match (name, &gateways.stripe) {
+            ("test", _) => Ok(Self::Test(&gateways.test)),
+            ("stripe", Some(stripe)) => Ok(Self::Stripe(stripe)),
+            _ => Err(AppError::internal(anyhow::anyhow!(
+                "payment gateway {name} is not configured"
+            ))),
+        }
+    }
+}
+
+impl Gateway for AnyGateway<'_> {
+    async fn charge(&self, request: &ChargeRequest<'_>) -> Result<ChargeOutcome, GatewayError> {
+        match self {
+            Self::Test(g) => g.charge(request).await,
+            Self::Stripe(g) => g.charge(request).await,
+        }
+    }
+
+    async fn retrieve(&self, payment: &Payment) -> Result<ChargeOutcome, GatewayError> {
+        match self {
+            Self::Test(g) => g.retrieve(payment).await,
+            Self::Stripe(g) => g.retrieve(payment).await,
+        }
+    }
+
+    async fn cancel(&self, payment: &Payment) -> Result<ChargeOutcome, GatewayError> {
+        match self {
+            Self::Test(g) => g.cancel(payment).await,
+            Self::Stripe(g) => g.cancel(payment).await,
+        }
+    }
+
+    async fn refund(&self, request: &RefundRequest<'_>) -> Result<String, GatewayError> {
+        match self {
+            Self::Test(g) => g.refund(request).await,
+            Self::Stripe(g) => g.refund(request).await,
+        }
+    }
+}
+
+/// Chooses the TLS implementation of outgoing HTTPS (ring: quick to build,
+/// no C toolchain beyond the one every build has). Call before building a
+/// client; calling again does nothing.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// The outbox topic of a payment that succeeded for an order already
+/// cancelled (its customer paid after the time ran out): the money goes
+/// back. `{payment_id}`.
+pub const REFUND_LATE_PAYMENT: &str = "payment.refund_late";
+
+/// Calls the gateway for a payment in `processing` and settles its answer.
+/// An unknown outcome leaves the payment as it is (a retry or the
+/// reconciliation settles it).
+pub async fn run_charge(
+    state: &AppState,
+    conn: &mut PgConnection,
+    payment: &Payment,
+    token: &str,
+    description: &str,
+) -> Result<Payment, AppError> {
+    let gateway = AnyGateway::named(&state.gateways, &payment.gateway)?;
+    let request = ChargeRequest {
+        idempotency_key: &payment.idempotency_key,
+        token,
+        amount_minor: payment.amount_minor,
+        currency: &payment.currency,
+        description,
+        payment_id: payment.id,
+    };
+    let outcome = match gateway.charge(&request).await {
+        Ok(outcome) => outcome,
+        Err(GatewayError::Refused(message)) => ChargeOutcome::Failed {
+            reference: None,
+            code: "gateway_refused".into(),
+            message,
+        },
+        Err(GatewayError::Unknown(cause)) => {
+            tracing::warn!(payment = %payment.id, %cause, "payment outcome unknown; it will be reconciled");
+            metrics::counter!("comptoir_payment_outcome_unknown_total").increment(1);
+            return Ok(payment.clone());
+        }
+    };
+    let mut tx = sqlx::Connection::begin(conn).await.map_err(comptoir_db::Error::from)?;
+    let settled = settle(&mut tx, state, payment.id, &outcome, Actor::System).await?;
+    tx.commit().await.map_err(comptoir_db::Error::from)?;
+    Ok(settled)
+}
+
+/// Applies a gateway's answer to a payment and its order, in the caller's
+/// transaction. Only a payment still `processing` or `requires_action`
+/// changes; a settled one is answered as it is.
+pub async fn settle(
+    conn: &mut PgConnection,
+    state: &AppState,
+    payment_id: uuid::Uuid,
+    outcome: &ChargeOutcome,
+    actor: Actor,
+) -> Result<Payment, AppError> {
+    // The order first, then the payment: the order's lock is what every
+    // change of an order and its payments takes first.
+    let order_id = db::get_payment(conn, payment_id).await?.order_id;
+    let order = orders_db::lock_order(conn, order_id).await?;
+    let payment = db::lock_payment(conn, payment_id).await?;
+    // A success may still follow a failure (a webhook about a declined
+    // attempt that arrives after the one about the retry that went
+    // through): money taken is always recorded. Nothing else reopens a
+    // settled payment.
+    let open = match outcome {
+        ChargeOutcome::Succeeded { .. } => {
+            matches!(payment.status.as_str(), "processing" | "requires_action" | "failed")
+        }
+        _ => matches!(payment.status.as_str(), "processing" | "requires_action"),
+    };
+    if !open {
+        return Ok(payment);
+    }
+    if payment.status == "failed"
+        && db::payments_of_order(conn, order.id)
+            .await?
+            .iter()
+            .any(|p| p.status == "succeeded")
+    {
+        tracing::error!(payment = %payment.id, order = %order.number,
+            "a payment reported failed then succeeded, and the order was paid by another: refund it at the gateway by hand");
+        metrics::counter!("comptoir_payments_needing_attention_total").increment(1);
+        return Ok(payment);
+    }
+    let updated = match outcome {
+        ChargeOutcome::Succeeded { reference } => {
+            let updated = db::update_payment(
+                conn,
+                payment.id,
+                &PaymentUpdate {
+                    status: "succeeded",
+                    gateway_reference: Some(reference),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            for kind in ["authorization", "capture"] {
+                db::append_ledger(
+                    conn,
+                    &LedgerEntry {
+                        payment_id: payment.id,
+                        order_id: payment.order_id,
+                        kind,
+                        amount_minor: payment.amount_minor,
+                        gateway_reference: Some(reference),
+                        detail: json!({"gateway": payment.gateway}),
+                    },
+                )
+                .await?;
+            }
+            crate::orders::payment_received(conn, state, &order, &updated, actor).await?;
+            updated
+        }
+        ChargeOutcome::Failed {
+            reference,
+            code,
+            message,
+        } => {
+            let updated = db::update_payment(
+                conn,
+                payment.id,
+                &PaymentUpdate {
+                    status: "failed",
+                    gateway_reference: reference.as_deref(),
+                    failure_code: Some(code),
+                    failure_message: Some(message),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            db::append_ledger(
+                conn,
+                &LedgerEntry {
+                    payment_id: payment.id,
+                    order_id: payment.order_id,
+                    kind: "failure",
+                    amount_minor: 0,
+                    gateway_reference: reference.as_deref(),
+                    detail: json!({"code": code, "message": message}),
+                },
+            )
+            .await?;
+            updated
+        }
+        ChargeOutcome::RequiresAction { reference, next_action } => {
+            if payment.status == "requires_action" {
+                return Ok(payment);
+            }
+            let updated = db::update_payment(
+                conn,
+                payment.id,
+                &PaymentUpdate {
+                    status: "requires_action",
+                    gateway_reference: Some(reference),
+                    next_action: Some(next_action.clone()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            db::append_ledger(
+                conn,
+                &LedgerEntry {
+                    payment_id: payment.id,
+                    order_id: payment.order_id,
+                    kind: "action_required",
+                    amount_minor: 0,
+                    gateway_reference: Some(reference),
+                    detail: next_action.clone(),
+                },
+            )
+            .await?;
+            updated
+        }
+        ChargeOutcome::Cancelled { reference } => {
+            let updated = db::update_payment(
+                conn,
+                payment.id,
+                &PaymentUpdate {
+                    status: "cancelled",
+                    gateway_reference: reference.as_deref(),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            db::append_ledger(
+                conn,
+                &LedgerEntry {
+                    payment_id: payment.id,
+                    order_id: payment.order_id,
+                    kind: "cancellation",
+                    amount_minor: 0,
+                    gateway_reference: reference.as_deref(),
+                    detail: json!({}),
+                },
+            )
+            .await?;
+            updated
+        }
+    };
+    Ok(updated)
+}
+
+/// Refunds in full a payment that succeeded for an order that was already
+/// cancelled. Idempotent: its gateway key is derived from the payment.
+pub async fn refund_late_payment(state: &AppState, payment_id: uuid::Uuid) -> Result<(), AppError> {
+    let mut conn = state.db.acquire().await?;
+    let payment = db::get_payment(&mut conn, payment_id).await?;
+    drop(conn);
+    let left = payment.amount_minor - payment.refunded_minor;
+    let Some(reference) = payment.gateway_reference.clone() else {
+        return Ok(());
+    };
+    if payment.status != "succeeded" || left <= 0 {
+        return Ok(());
+    }
+    let gateway = AnyGateway::named(&state.gateways, &payment.gateway)?;
+    let key = format!("comptoir-late-refund-{}", payment.id);
+    let refund_reference = gateway
+        .refund(&RefundRequest {
+            idempotency_key: &key,
+            charge_reference: &reference,
+            amount_minor: left,
+        })
+        .await
+        .map_err(AppError::unavailable)?;
+    let mut tx = state.db.begin().await?;
+    orders_db::lock_order(&mut tx, payment.order_id).await?;
+    let payment = db::lock_payment(&mut tx, payment_id).await?;
+    if payment.refunded_minor == 0 {
+        db::add_payment_refunded(&mut tx, payment.id, left).await?;
+        db::append_ledger(
+            &mut tx,
+            &LedgerEntry {
+                payment_id: payment.id,
+                order_id: payment.order_id,
+                kind: "refund",
+                amount_minor: left,
+                gateway_reference: Some(&refund_reference),
+                detail: json!({"reason": "paid after the order was cancelled"}),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// How long a payment may stay `processing` before the reconciliation asks
+/// the gateway: longer than any gateway call with its retries, so a charge
+/// still under way is not taken for lost.
+pub const RECONCILE_AFTER: Duration = Duration::from_secs(60);
+const RECONCILE_INTERVAL: Duration = Duration::from_secs(15);
+
+/// Settles payments left `processing` (a lost answer, a crash between the
+/// charge and its record) by asking their gateway; answers how many it
+/// settled.
+pub async fn reconcile(state: &AppState, older_than: Duration) -> Result<usize, AppError> {
+    let before = time::OffsetDateTime::now_utc() - older_than;
+    let mut conn = state.db.acquire().await?;
+    let due = db::unsettled_before(&mut conn, before, 100).await?;
+    let mut settled = 0;
+    for payment_id in due {
+        let payment = db::get_payment(&mut conn, payment_id).await?;
+        if payment.status != "processing" {
+            // Waiting for the customer: the order's deadline handles it.
+            continue;
+        }
+        let gateway = AnyGateway::named(&state.gateways, &payment.gateway)?;
+        let outcome = match gateway.retrieve(&payment).await {
+            Ok(outcome) => outcome,
+            Err(err) => {
+                tracing::warn!(payment = %payment.id, error = %err, "reconciliation could not learn the outcome");
+                continue;
+            }
+        };
+        let mut tx = state.db.begin().await?;
+        let after = settle(&mut tx, state, payment.id, &outcome, Actor::System).await?;
+        tx.commit().await?;
+        if after.status != payment.status {
+            settled += 1;
+            tracing::info!(payment = %payment.id, status = %after.status, "payment reconciled");
+            metrics::counter!("comptoir_payments_reconciled_total").increment(1);
+        }
+    }
+    Ok(settled)
+}
+
+/// Runs [`reconcile`] until shutdown.
+pub async fn run_reconciliation(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    while !*shutdown.borrow() {
+        if let Err(err) = reconcile(&state, RECONCILE_AFTER).await {
+            tracing::error!(error = %err.code(), "payment reconciliation failed; will try again");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(RECONCILE_INTERVAL) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}

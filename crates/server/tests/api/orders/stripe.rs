@@ -1,0 +1,377 @@
+//! The Stripe adapter against a local fake that follows Stripe's documented
+//! requests and answers (form-encoded PaymentIntents and Refunds,
+//! `Idempotency-Key`, card errors as 402 carrying the PaymentIntent,
+//! `Stripe-Should-Retry`), and Stripe's webhooks with real signatures.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use comptoir_server::extract::Path;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{checkout, checkout_body, guest_cart, stocked_variant};
+use crate::catalog::admin_token;
+use crate::harness::TestApp;
+
+#[derive(Default)]
+struct Fake {
+    /// Answers already given, by idempotency key (Stripe replays them).
+    by_key: HashMap<String, (u16, Value)>,
+    intents: HashMap<String, Value>,
+    /// Every create request's idempotency key, in order (retries included).
+    creates: Vec<String>,
+    refunds: Vec<(String, i64)>,
+}
+
+type Shared = Arc<Mutex<Fake>>;
+
+fn form(body: &str) -> HashMap<String, String> {
+    form_urlencoded::parse(body.as_bytes()).into_owned().collect()
+}
+
+fn authorised(headers: &HeaderMap) -> bool {
+    headers.get("authorization").and_then(|v| v.to_str().ok()) == Some("Bearer sk_test_fake")
+}
+
+async fn create_intent(State(fake): State<Shared>, headers: HeaderMap, body: String) -> Response {
+    if !authorised(&headers) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"error": {"type": "invalid_request_error"}})),
+        )
+            .into_response();
+    }
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let fields = form(&body);
+    let mut fake = fake.lock().unwrap();
+    fake.creates.push(key.clone());
+    if let Some((status, answer)) = fake.by_key.get(&key) {
+        return (StatusCode::from_u16(*status).unwrap(), axum::Json(answer.clone())).into_response();
+    }
+    let method = fields.get("payment_method").cloned().unwrap_or_default();
+    if method == "pm_card_flaky" && fake.creates.iter().filter(|k| **k == key).count() == 1 {
+        // A transient failure Stripe says is worth retrying.
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [("stripe-should-retry", "true")],
+            axum::Json(json!({"error": {"type": "api_error", "message": "try again"}})),
+        )
+            .into_response();
+    }
+    let id = format!("pi_{}", Uuid::now_v7().simple());
+    let amount: i64 = fields.get("amount").and_then(|a| a.parse().ok()).unwrap_or(0);
+    let mut intent = json!({
+        "id": id, "object": "payment_intent", "amount": amount, "currency": fields.get("currency"),
+        "metadata": {"comptoir_payment_id": fields.get("metadata[comptoir_payment_id]")},
+    });
+    let (status, answer) = match method.as_str() {
+        "pm_card_visa" | "pm_card_flaky" => {
+            intent["status"] = json!("succeeded");
+            (200, intent.clone())
+        }
+        "pm_card_threeDSecure2Required" => {
+            intent["status"] = json!("requires_action");
+            intent["next_action"] = json!({"type": "use_stripe_sdk"});
+            (200, intent.clone())
+        }
+        _ => {
+            intent["status"] = json!("requires_payment_method");
+            intent["last_payment_error"] = json!({"code": "card_declined", "decline_code": "generic_decline", "message": "Your card was declined."});
+            (
+                402,
+                json!({"error": {"type": "card_error", "code": "card_declined", "payment_intent": intent.clone()}}),
+            )
+        }
+    };
+    fake.intents.insert(id, intent);
+    fake.by_key.insert(key, (status, answer.clone()));
+    (StatusCode::from_u16(status).unwrap(), axum::Json(answer)).into_response()
+}
+
+async fn get_intent(State(fake): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if !authorised(&headers) {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    match fake.lock().unwrap().intents.get(&id) {
+        Some(intent) => axum::Json(intent.clone()).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"error": {"type": "invalid_request_error"}})),
+        )
+            .into_response(),
+    }
+}
+
+async fn create_refund(State(fake): State<Shared>, headers: HeaderMap, body: String) -> Response {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let fields = form(&body);
+    let mut fake = fake.lock().unwrap();
+    if let Some((status, answer)) = fake.by_key.get(&key) {
+        return (StatusCode::from_u16(*status).unwrap(), axum::Json(answer.clone())).into_response();
+    }
+    let amount: i64 = fields.get("amount").and_then(|a| a.parse().ok()).unwrap_or(0);
+    let intent = fields.get("payment_intent").cloned().unwrap_or_default();
+    fake.refunds.push((intent.clone(), amount));
+    let refund = json!({"id": format!("re_{}", Uuid::now_v7().simple()), "object": "refund", "amount": amount,
+                        "payment_intent": intent, "status": "succeeded"});
+    fake.by_key.insert(key, (200, refund.clone()));
+    axum::Json(refund).into_response()
+}
+
+async fn start_fake() -> (String, Shared) {
+    let fake: Shared = Arc::default();
+    let router = axum::Router::new()
+        .route("/v1/payment_intents", post(create_intent))
+        .route("/v1/payment_intents/{id}", get(get_intent))
+        .route("/v1/refunds", post(create_refund))
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (format!("http://{address}"), fake)
+}
+
+async fn app_with_stripe(base: &str) -> TestApp {
+    TestApp::builder()
+        .var("STRIPE_SECRET_KEY", "sk_test_fake")
+        .var("STRIPE_API_BASE", base)
+        .var("STRIPE_WEBHOOK_SECRET", "whsec_old, whsec_new")
+        .spawn()
+        .await
+}
+
+fn event(id: &str, kind: &str, intent: &str, status: &str) -> String {
+    json!({
+        "id": id, "object": "event", "type": kind,
+        "data": {"object": {"id": intent, "object": "payment_intent", "status": status,
+                            "last_payment_error": if kind.ends_with("failed") { json!({"code": "card_declined", "message": "declined"}) } else { Value::Null }}}
+    })
+    .to_string()
+}
+
+async fn deliver(app: &TestApp, body: &str, signature: Option<String>) -> (u16, Value) {
+    let mut request = app
+        .client
+        .post(app.url("/api/v1/webhooks/stripe"))
+        .header("content-type", "application/json")
+        .body(body.to_owned());
+    if let Some(signature) = signature {
+        request = request.header("stripe-signature", signature);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn sign(secret: &str, at: i64, body: &str) -> String {
+    comptoir_server::payments::webhook::sign(secret, at, body.as_bytes())
+}
+
+async fn order_status(app: &TestApp, id: &str) -> String {
+    sqlx::query_scalar("SELECT status FROM orders WHERE id = $1::uuid")
+        .bind(id)
+        .fetch_one(app.db())
+        .await
+        .unwrap()
+}
+
+async fn place(app: &TestApp, admin: &str, sku: &str, token: &str) -> Value {
+    let variant = stocked_variant(app, admin, sku, 2000, 3).await;
+    let (cart, cart_token) = guest_cart(app, &[(variant, 1)]).await;
+    let (status, placed) = checkout(
+        app,
+        &cart_token,
+        &Uuid::now_v7().to_string(),
+        &checkout_body(cart, json!({"type": "card", "token": token})),
+    )
+    .await;
+    assert_eq!(status, 201, "{placed}");
+    placed
+}
+
+async fn intent_of(app: &TestApp, placed: &Value) -> String {
+    sqlx::query_scalar("SELECT gateway_reference FROM payments WHERE id = $1::uuid")
+        .bind(placed["payment"]["id"].as_str().unwrap())
+        .fetch_one(app.db())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn card_payments_go_through_stripe_payment_intents_with_the_payments_key() {
+    let (base, fake) = start_fake().await;
+    let app = app_with_stripe(&base).await;
+    let admin = admin_token(&app).await;
+
+    let paid = place(&app, &admin, "STRIPE-OK", "pm_card_visa").await;
+    assert_eq!(paid["order"]["status"], "paid");
+    assert_eq!(paid["payment"]["gateway"], "stripe");
+    let key: String = sqlx::query_scalar("SELECT idempotency_key FROM payments")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(
+        fake.lock().unwrap().creates,
+        [key],
+        "Comptoir's key is Stripe's Idempotency-Key"
+    );
+
+    let declined = place(&app, &admin, "STRIPE-KO", "pm_card_chargeDeclined").await;
+    assert_eq!(declined["order"]["status"], "pending_payment");
+    assert_eq!(declined["payment"]["status"], "failed");
+    assert_eq!(declined["payment"]["failure_code"], "generic_decline");
+
+    // A 503 with Stripe-Should-Retry is retried with the same key.
+    let flaky = place(&app, &admin, "STRIPE-FLAKY", "pm_card_flaky").await;
+    assert_eq!(flaky["order"]["status"], "paid");
+    let creates = fake.lock().unwrap().creates.clone();
+    assert_eq!(creates.len(), 4);
+    assert_eq!(creates[2], creates[3], "the retry repeats the key");
+
+    // A refund goes to Stripe's Refunds.
+    let id = paid["order"]["id"].as_str().unwrap();
+    let refund = app
+        .client
+        .post(app.url(&format!("/api/v1/admin/orders/{id}/refunds")))
+        .header("authorization", crate::identity::bearer(&admin))
+        .header("idempotency-key", Uuid::now_v7().to_string())
+        .json(&json!({"amount_minor": 500, "reason": "geste"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refund.status(), 201);
+    let intent = intent_of(&app, &paid).await;
+    assert_eq!(fake.lock().unwrap().refunds, [(intent, 500)]);
+}
+
+#[tokio::test]
+async fn a_webhook_delivered_ten_times_at_once_acts_once() {
+    let (base, _fake) = start_fake().await;
+    let app = app_with_stripe(&base).await;
+    let admin = admin_token(&app).await;
+    let placed = place(&app, &admin, "STRIPE-3DS", "pm_card_threeDSecure2Required").await;
+    assert_eq!(placed["payment"]["status"], "requires_action");
+    let intent = intent_of(&app, &placed).await;
+    let body = event("evt_succeeded_1", "payment_intent.succeeded", &intent, "succeeded");
+    let signature = sign("whsec_new", now(), &body);
+    let deliveries = (0..10).map(|_| deliver(&app, &body, Some(signature.clone())));
+    let answers = futures_util::future::join_all(deliveries).await;
+    assert!(answers.iter().all(|a| a.0 == 200), "{answers:?}");
+    let applied = answers.iter().filter(|a| a.1["outcome"] == "applied").count();
+    let duplicates = answers.iter().filter(|a| a.1["outcome"] == "duplicate").count();
+    assert_eq!((applied, duplicates), (1, 9));
+    assert_eq!(
+        order_status(&app, placed["order"]["id"].as_str().unwrap()).await,
+        "paid"
+    );
+    let captures: i64 = sqlx::query_scalar("SELECT count(*) FROM payment_ledger WHERE kind = 'capture'")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(captures, 1);
+}
+
+#[tokio::test]
+async fn stale_forged_truncated_or_missing_signatures_are_refused_and_change_nothing() {
+    let (base, _fake) = start_fake().await;
+    let app = app_with_stripe(&base).await;
+    let admin = admin_token(&app).await;
+    let placed = place(&app, &admin, "STRIPE-SIG", "pm_card_threeDSecure2Required").await;
+    let intent = intent_of(&app, &placed).await;
+    let body = event("evt_forged", "payment_intent.succeeded", &intent, "succeeded");
+    let good = sign("whsec_old", now(), &body);
+    for (case, signature) in [
+        ("stale", Some(sign("whsec_new", now() - 301, &body))),
+        ("forged", Some(sign("whsec_attacker", now(), &body))),
+        ("truncated", Some(good[..good.len() - 4].to_owned())),
+        ("missing", None),
+        ("garbage", Some("v1=zz".to_owned())),
+    ] {
+        let (status, problem) = deliver(&app, &body, signature).await;
+        assert_eq!(status, 400, "{case}");
+        assert_eq!(problem["code"], "webhook.invalid_signature", "{case}");
+    }
+    assert_eq!(
+        order_status(&app, placed["order"]["id"].as_str().unwrap()).await,
+        "pending_payment"
+    );
+    // Signed by the previous secret during a rotation: accepted.
+    let (status, ack) = deliver(&app, &body, Some(good)).await;
+    assert_eq!((status, ack["outcome"].as_str()), (200, Some("applied")));
+    let (status, _) = deliver(&app, "{not json", Some(sign("whsec_new", now(), "{not json"))).await;
+    assert_eq!(status, 400, "a signed body that is no event");
+}
+
+#[tokio::test]
+async fn events_out_of_order_end_in_the_right_state() {
+    let (base, _fake) = start_fake().await;
+    let app = app_with_stripe(&base).await;
+    let admin = admin_token(&app).await;
+    let placed = place(&app, &admin, "STRIPE-ORDER", "pm_card_threeDSecure2Required").await;
+    let intent = intent_of(&app, &placed).await;
+    // The success arrives first, then the older failure of a first attempt.
+    let succeeded = event("evt_b", "payment_intent.succeeded", &intent, "succeeded");
+    let failed = event(
+        "evt_a",
+        "payment_intent.payment_failed",
+        &intent,
+        "requires_payment_method",
+    );
+    assert_eq!(
+        deliver(&app, &succeeded, Some(sign("whsec_new", now(), &succeeded)))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        deliver(&app, &failed, Some(sign("whsec_new", now(), &failed))).await.0,
+        200
+    );
+    assert_eq!(
+        order_status(&app, placed["order"]["id"].as_str().unwrap()).await,
+        "paid"
+    );
+
+    // And the other way round: a failure, then the success of the retry.
+    let other = place(&app, &admin, "STRIPE-ORDER-2", "pm_card_threeDSecure2Required").await;
+    let intent = intent_of(&app, &other).await;
+    let failed = event(
+        "evt_c",
+        "payment_intent.payment_failed",
+        &intent,
+        "requires_payment_method",
+    );
+    let succeeded = event("evt_d", "payment_intent.succeeded", &intent, "succeeded");
+    assert_eq!(
+        deliver(&app, &failed, Some(sign("whsec_new", now(), &failed))).await.0,
+        200
+    );
+    assert_eq!(
+        order_status(&app, other["order"]["id"].as_str().unwrap()).await,
+        "pending_payment"
+    );
+    assert_eq!(
+        deliver(&app, &succeeded, Some(sign("whsec_new", now(), &succeeded)))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(order_status(&app, other["order"]["id"].as_str().unwrap()).await, "paid");
+}
