@@ -227,6 +227,117 @@ pub fn totals(lines: &[Line], shipping_minor: i64, basis: PriceBasis) -> Totals 
     }
 }
 
+/// One line of an invoice, in both bases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvoiceLine {
+    pub rate_basis_points: u32,
+    pub quantity: i64,
+    /// The unit price excluding VAT, rounded (shown for information: the
+    /// line's amounts are computed on the line, not from it).
+    pub unit_excl_minor: i64,
+    pub total_excl_minor: i64,
+    pub vat_minor: i64,
+    pub total_incl_minor: i64,
+}
+
+/// What a French invoice states: every line excluding VAT with its VAT,
+/// shipping split between the rates of the goods, VAT per rate, and the
+/// totals. It is computed line by line, as the printed invoice reads, and
+/// always agrees with [`totals`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invoice {
+    pub lines: Vec<InvoiceLine>,
+    /// The shipping's share at each rate (quantity 1 each).
+    pub shipping: Vec<InvoiceLine>,
+    pub vat: Vec<VatBreakdown>,
+    pub total_excl_minor: i64,
+    pub vat_total_minor: i64,
+    pub total_incl_minor: i64,
+}
+
+fn invoice_line(amount: i64, quantity: i64, rate: u32, basis: PriceBasis) -> InvoiceLine {
+    let vat = vat_of(amount, rate, basis);
+    let (total_excl, total_incl) = match basis {
+        PriceBasis::VatIncluded => (amount - vat, amount),
+        PriceBasis::VatExcluded => (amount, amount + vat),
+    };
+    let unit_excl = if quantity > 0 {
+        to_i64(div_round(i128::from(total_excl), i128::from(quantity)))
+    } else {
+        0
+    };
+    InvoiceLine {
+        rate_basis_points: rate,
+        quantity,
+        unit_excl_minor: unit_excl,
+        total_excl_minor: total_excl,
+        vat_minor: vat,
+        total_incl_minor: total_incl,
+    }
+}
+
+/// The invoice of `lines` and `shipping_minor`.
+pub fn invoice(lines: &[Line], shipping_minor: i64, basis: PriceBasis) -> Invoice {
+    let invoice_lines: Vec<InvoiceLine> = lines
+        .iter()
+        .map(|l| {
+            invoice_line(
+                l.unit_price_minor.saturating_mul(l.quantity),
+                l.quantity,
+                l.rate_basis_points,
+                basis,
+            )
+        })
+        .collect();
+    // The goods of each rate, highest rate first, carry the shipping.
+    let mut rates: Vec<(u32, i64)> = Vec::new();
+    for line in lines {
+        let amount = line.unit_price_minor.saturating_mul(line.quantity);
+        match rates.iter_mut().find(|r| r.0 == line.rate_basis_points) {
+            Some(rate) => rate.1 += amount,
+            None => rates.push((line.rate_basis_points, amount)),
+        }
+    }
+    rates.sort_by_key(|r| std::cmp::Reverse(r.0));
+    let shares = split_in_proportion(shipping_minor, &rates.iter().map(|r| r.1).collect::<Vec<_>>());
+    let shipping: Vec<InvoiceLine> = rates
+        .iter()
+        .zip(shares)
+        .filter(|(_, share)| *share != 0)
+        .map(|((rate, _), share)| invoice_line(share, 1, *rate, basis))
+        .collect();
+    let mut vat: Vec<VatBreakdown> = rates
+        .iter()
+        .map(|(rate, _)| VatBreakdown {
+            rate_basis_points: *rate,
+            base_minor: 0,
+            amount_minor: 0,
+        })
+        .collect();
+    for line in invoice_lines.iter().chain(&shipping) {
+        if let Some(v) = vat.iter_mut().find(|v| v.rate_basis_points == line.rate_basis_points) {
+            v.base_minor += line.total_excl_minor;
+            v.amount_minor += line.vat_minor;
+        }
+    }
+    let total_excl_minor = vat.iter().map(|v| v.base_minor).sum();
+    let vat_total_minor = vat.iter().map(|v| v.amount_minor).sum();
+    let total_incl_minor = invoice_lines
+        .iter()
+        .chain(&shipping)
+        .map(|l| l.total_incl_minor)
+        .sum::<i64>()
+        + if lines.is_empty() { shipping_minor } else { 0 };
+    Invoice {
+        lines: invoice_lines,
+        shipping,
+        vat,
+        total_excl_minor,
+        vat_total_minor,
+        total_incl_minor,
+    }
+}
+
 /// How many units a line holds once a guest's cart merges into an
 /// account's: both quantities added, capped by `max` and by what can ship
 /// now, never below what the account's cart already held.
@@ -409,6 +520,36 @@ mod tests {
                 let exact = i128::from(v.base_minor) * i128::from(v.rate_basis_points);
                 let drift = (i128::from(v.amount_minor) * 10_000 - exact).abs();
                 prop_assert!(drift <= 10_000 * (lines_at_rate as i128 + 1), "{:?}", v);
+            }
+        }
+
+        #[test]
+        fn the_invoice_always_agrees_with_the_order_totals(
+            lines in prop::collection::vec(line(), 1..12),
+            shipping in 0_i64..10_000,
+            b2b in any::<bool>(),
+        ) {
+            let basis = if b2b { PriceBasis::VatExcluded } else { PriceBasis::VatIncluded };
+            let order = totals(&lines, shipping, basis);
+            let bill = invoice(&lines, shipping, basis);
+            // VAT per rate and the grand total are the order's.
+            prop_assert_eq!(&bill.vat, &order.vat);
+            prop_assert_eq!(bill.total_incl_minor, order.grand_total_minor);
+            prop_assert_eq!(bill.vat_total_minor, order.vat_total_minor);
+            // The printed columns add up: line VAT plus shipping VAT is the
+            // VAT total; excluding VAT plus VAT is the grand total.
+            let line_vat: i64 = bill.lines.iter().map(|l| l.vat_minor).sum();
+            let shipping_vat: i64 = bill.shipping.iter().map(|l| l.vat_minor).sum();
+            prop_assert_eq!(line_vat + shipping_vat, bill.vat_total_minor);
+            prop_assert_eq!(bill.total_excl_minor + bill.vat_total_minor, bill.total_incl_minor);
+            let shipping_paid: i64 = bill
+                .shipping
+                .iter()
+                .map(|l| if b2b { l.total_excl_minor } else { l.total_incl_minor })
+                .sum();
+            prop_assert_eq!(shipping_paid, shipping);
+            for line in bill.lines.iter().chain(&bill.shipping) {
+                prop_assert_eq!(line.total_excl_minor + line.vat_minor, line.total_incl_minor);
             }
         }
 

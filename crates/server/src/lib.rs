@@ -7,6 +7,7 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod crypto;
+pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod http;

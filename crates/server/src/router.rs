@@ -7,7 +7,7 @@ use utoipa_axum::routes;
 use crate::api::catalog::{attribute_types, categories, definitions, favorites, import, listing, products, variants};
 use crate::api::identity::{addresses, api_keys, auth, me, recovery, users};
 use crate::api::inventory::{availability, locations, stock, transfers};
-use crate::api::orders::admin as orders_admin;
+use crate::api::orders::{admin as orders_admin, documents as orders_documents};
 use crate::api::platform::{health, metrics};
 use crate::api::{cart, checkout, orders, payments, shipping};
 use crate::app::AppState;
@@ -156,6 +156,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::get_order))
         .routes(routes!(orders::cancel_order))
         .routes(routes!(orders::pay_order))
+        .routes(routes!(orders_documents::get_invoice))
+        .routes(routes!(orders_documents::get_credit_note))
+        .routes(routes!(orders_documents::get_packing_slip))
         .routes(routes!(orders_admin::list_orders))
         .routes(routes!(orders_admin::transition_order))
         .routes(routes!(orders_admin::refund_order))

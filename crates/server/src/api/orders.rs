@@ -3,6 +3,7 @@
 //! paying again after a declined card.
 
 pub mod admin;
+pub mod documents;
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -164,7 +165,7 @@ pub struct OrderDetail {
     pub history: Vec<HistoryView>,
 }
 
-fn unseal(cipher: &FieldCipher, sealed: Option<&[u8]>) -> Option<AddressInput> {
+pub fn unseal(cipher: &FieldCipher, sealed: Option<&[u8]>) -> Option<AddressInput> {
     let text = cipher.decrypt(sealed?).ok()?;
     serde_json::from_str(&text).ok()
 }

@@ -531,6 +531,117 @@ async fn refunds_by_line_restock_and_never_exceed_what_was_paid() {
         .unwrap();
     assert_eq!(refunded_at_gateway, 3000 * 3);
     ledger_agrees(&app).await;
+
+    // Each refund has its credit note, printable and as PDF.
+    let refund_id = first["refund"]["id"].as_str().unwrap();
+    let note = app
+        .client
+        .get(app.url(&format!("/api/v1/orders/{id}/credit-notes/{refund_id}?format=html")))
+        .header("x-cart-token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(note.status(), 200);
+    let html = note.text().await.unwrap();
+    let credit_note = first["refund"]["credit_note_number"].as_str().unwrap();
+    assert!(html.contains(&format!("Avoir {credit_note}")), "{html}");
+    assert!(html.contains("Rectifie la facture FA-20"));
+    // One jersey: 30,00 € TTC, of which 5,00 € VAT.
+    assert!(html.contains("25,00\u{a0}€") && html.contains("5,00\u{a0}€"), "{html}");
+}
+
+#[tokio::test]
+async fn a_paid_order_has_an_invoice_with_the_legal_mentions_and_a_packing_slip() {
+    let app = TestApp::spawn().await;
+    let admin = admin_token(&app).await;
+    let variant = stocked_variant(&app, &admin, "FUT-BORDELAIS", 123_450, 2).await;
+    let (cart, token) = guest_cart(&app, &[(variant, 2)]).await;
+    let path = |id: &str, rest: &str| format!("/api/v1/orders/{id}/{rest}");
+    let (_, placed) = checkout(
+        &app,
+        &token,
+        &Uuid::now_v7().to_string(),
+        &checkout_body(cart, card("tok_chargeDeclined")),
+    )
+    .await;
+    let id = placed["order"]["id"].as_str().unwrap().to_owned();
+    let unpaid = app
+        .client
+        .get(app.url(&path(&id, "invoice")))
+        .header("x-cart-token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unpaid.status(), 404, "no invoice before payment");
+    let pay = app
+        .client
+        .post(app.url(&path(&id, "payments")))
+        .header("x-cart-token", &token)
+        .header("idempotency-key", Uuid::now_v7().to_string())
+        .json(&json!({"payment_method": card("tok_visa")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pay.status(), 201);
+
+    let html = app
+        .client
+        .get(app.url(&format!("{}?format=html", path(&id, "invoice"))))
+        .header("x-cart-token", &token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for mention in [
+        "Facture FA-20",
+        "SIREN 123 456 789",
+        "N° TVA intracommunautaire FR32123456789",
+        "Maëlys Le Gall",
+        "PU HT",
+        "20 %",
+        // 2 × 1 234,50 € TTC: 2 057,50 € HT + 411,50 € VAT.
+        "2\u{202f}057,50\u{a0}€",
+        "411,50\u{a0}€",
+        "2\u{202f}469,00\u{a0}€",
+        "indemnité forfaitaire de 40 €",
+    ] {
+        assert!(html.contains(mention), "{mention} in {html}");
+    }
+    let pdf = app
+        .client
+        .get(app.url(&path(&id, "invoice")))
+        .header("x-cart-token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let bytes = pdf.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-1.4") && bytes.ends_with(b"%%EOF\n"));
+    assert!(
+        String::from_utf8_lossy(&bytes).contains("(Facture FA-20"),
+        "the number is in the text"
+    );
+
+    let slip = app
+        .client
+        .get(app.url(&format!("/api/v1/admin/orders/{id}/packing-slip")))
+        .header("authorization", bearer(&admin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(slip.status(), 200);
+    let slip = slip.bytes().await.unwrap();
+    assert!(String::from_utf8_lossy(&slip).contains("(FUT-BORDELAIS)"));
+    let bad = app
+        .client
+        .get(app.url(&format!("{}?format=docx", path(&id, "invoice"))))
+        .header("x-cart-token", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
 }
 
 #[tokio::test]

@@ -42,8 +42,10 @@ struct Fixture {
     transfers: [Uuid; 4],
     /// A guest's cart and its line.
     cart: (Uuid, Uuid),
-    /// Orders of customer A: one to cancel, one to pay again, one paid.
+    /// Orders of customer A: one to cancel, one to pay again, one paid
+    /// (invoiced, with a credit note).
     orders: [Uuid; 3],
+    credit_note: Uuid,
     catalog: CatalogFixture,
 }
 
@@ -810,6 +812,32 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "get",
+            path: "/api/v1/orders/{id}/invoice",
+            url: |f| format!("/api/v1/orders/{}/invoice", f.orders[2]),
+            body: none,
+            expected: [404, 200, 404, 404, 404, 404, 404, 200],
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/orders/{id}/credit-notes/{refund_id}",
+            url: |f| {
+                format!(
+                    "/api/v1/orders/{}/credit-notes/{}?format=html",
+                    f.orders[2], f.credit_note
+                )
+            },
+            body: none,
+            expected: [404, 200, 404, 404, 404, 404, 404, 200],
+        },
+        Row {
+            method: "get",
+            path: "/api/v1/admin/orders/{id}/packing-slip",
+            url: |f| format!("/api/v1/admin/orders/{}/packing-slip", f.orders[2]),
+            body: none,
+            expected: ADMIN_ONLY(200),
+        },
+        Row {
+            method: "get",
             path: "/api/v1/admin/orders",
             url: |_| "/api/v1/admin/orders".into(),
             body: none,
@@ -894,8 +922,39 @@ async fn fixture_order(app: &TestApp, user: Uuid, status: &'static str) -> Uuid 
     .unwrap();
     if status == "paid" {
         comptoir_db::orders::add_money(&mut conn, id, 1000, 0).await.unwrap();
+        comptoir_db::orders::set_invoice_number(&mut conn, id, "FA-2026-999999")
+            .await
+            .unwrap();
     }
     id
+}
+
+/// A credit note of `order` (its payment failed: nothing to refund for real).
+async fn fixture_credit_note(app: &TestApp, order: Uuid) -> Uuid {
+    let mut conn = app.db().acquire().await.unwrap();
+    let payment = comptoir_db::payments::insert_payment(&mut conn, order, "test", "card", "failed", 1000, None)
+        .await
+        .unwrap();
+    comptoir_db::payments::insert_refund(
+        &mut conn,
+        &comptoir_db::payments::Refund {
+            id: Uuid::now_v7(),
+            order_id: order,
+            payment_id: payment.id,
+            amount_minor: 100,
+            reason: "geste".into(),
+            restock: false,
+            lines: json!([]),
+            status: "succeeded".into(),
+            gateway_reference: None,
+            credit_note_number: Some("AV-2026-999999".into()),
+            actor_id: None,
+            created_at: time::OffsetDateTime::now_utc(),
+        },
+    )
+    .await
+    .unwrap()
+    .id
 }
 
 async fn catalog_fixture(app: &TestApp) -> CatalogFixture {
@@ -1070,7 +1129,9 @@ async fn fixture(app: &TestApp) -> Fixture {
         fixture_order(app, a.id, "pending_payment").await,
         fixture_order(app, a.id, "paid").await,
     ];
+    let credit_note = fixture_credit_note(app, orders[2]).await;
     Fixture {
+        credit_note,
         orders,
         cart: (cart, line),
         store_2,

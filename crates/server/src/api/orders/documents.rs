@@ -1,0 +1,155 @@
+//! An order's documents: its invoice and credit notes (PDF, or HTML to
+//! print), and the warehouse's packing slip.
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use comptoir_db::Optional;
+use comptoir_db::orders as db;
+use comptoir_db::payments as payments_db;
+use comptoir_domain::identity::ApiScope;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::{State, check_reader, order_not_found, unseal};
+use crate::auth::{Caller, MaybeCaller};
+use crate::documents::{self, Statement};
+use crate::error::{AppError, FieldError};
+use crate::extract::{Path, Query};
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DocumentQuery {
+    /// `pdf` (the default) or `html` (to print from the browser).
+    pub format: Option<String>,
+}
+
+fn answer(statement: &Statement, format: Option<&str>) -> Result<Response, AppError> {
+    match format.unwrap_or("pdf") {
+        "pdf" => Ok(pdf_response(documents::statement_pdf(statement), &statement.number)),
+        "html" => Ok(Html(documents::statement_html(statement)).into_response()),
+        _ => Err(AppError::validation(vec![FieldError::new(
+            "format",
+            "invalid",
+            "pdf or html",
+        )])),
+    }
+}
+
+fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    if let Ok(value) = HeaderValue::from_str(&format!("inline; filename=\"{name}.pdf\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    response
+}
+
+/// The invoice of a paid order, for its owner and the staff.
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders/{id}/invoice",
+    tag = "orders",
+    security((), ("bearer" = []), ("api_key" = [])),
+    params(("id" = Uuid, Path), DocumentQuery, ("X-Cart-Token" = Option<String>, Header, description = "A guest's cart token")),
+    responses(
+        (status = 200, description = "The invoice", content_type = "application/pdf", body = Vec<u8>),
+        (status = 404, description = "No such order, not yours, or not invoiced yet (`order.not_invoiced`)", body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem),
+    )
+)]
+pub async fn get_invoice(
+    state: State,
+    caller: MaybeCaller,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+    Query(query): Query<DocumentQuery>,
+) -> Result<Response, AppError> {
+    let mut conn = state.db.acquire().await?;
+    let order = db::get_order(&mut conn, id)
+        .await
+        .optional()?
+        .ok_or_else(order_not_found)?;
+    check_reader(&order, &caller, &headers)?;
+    let lines = db::order_lines(&mut conn, order.id).await?;
+    let billing = unseal(&state.cipher, order.billing_address_sealed.as_deref())
+        .or_else(|| unseal(&state.cipher, Some(&order.shipping_address_sealed)));
+    let statement = documents::invoice_of(&state.config, &order, &lines, billing).ok_or_else(|| {
+        AppError::not_found(
+            "order.not_invoiced",
+            "This order is not invoiced yet: it is invoiced when paid.",
+        )
+    })?;
+    answer(&statement, query.format.as_deref())
+}
+
+/// A credit note of the order (one per refund).
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders/{id}/credit-notes/{refund_id}",
+    tag = "orders",
+    security((), ("bearer" = []), ("api_key" = [])),
+    params(("id" = Uuid, Path), ("refund_id" = Uuid, Path), DocumentQuery,
+           ("X-Cart-Token" = Option<String>, Header, description = "A guest's cart token")),
+    responses(
+        (status = 200, description = "The credit note", content_type = "application/pdf", body = Vec<u8>),
+        (status = 404, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem),
+    )
+)]
+pub async fn get_credit_note(
+    state: State,
+    caller: MaybeCaller,
+    headers: HeaderMap,
+    Path((id, refund_id)): Path<(Uuid, Uuid)>,
+    Query(query): Query<DocumentQuery>,
+) -> Result<Response, AppError> {
+    let mut conn = state.db.acquire().await?;
+    let order = db::get_order(&mut conn, id)
+        .await
+        .optional()?
+        .ok_or_else(order_not_found)?;
+    check_reader(&order, &caller, &headers)?;
+    let refund = payments_db::refunds_of_order(&mut conn, order.id)
+        .await?
+        .into_iter()
+        .find(|r| r.id == refund_id)
+        .ok_or_else(|| AppError::not_found("order.credit_note_not_found", "No such credit note for this order."))?;
+    let lines = db::order_lines(&mut conn, order.id).await?;
+    let billing = unseal(&state.cipher, order.billing_address_sealed.as_deref())
+        .or_else(|| unseal(&state.cipher, Some(&order.shipping_address_sealed)));
+    let statement = documents::credit_note_of(&state.config, &order, &lines, &refund, billing)
+        .ok_or_else(|| AppError::not_found("order.credit_note_not_found", "No such credit note for this order."))?;
+    answer(&statement, query.format.as_deref())
+}
+
+/// The packing slip the warehouse prepares the order with.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/orders/{id}/packing-slip",
+    tag = "orders",
+    security(("bearer" = []), ("api_key" = [])),
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The packing slip", content_type = "application/pdf", body = Vec<u8>),
+        (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem),
+    )
+)]
+pub async fn get_packing_slip(state: State, caller: Caller, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    caller.require_scope(ApiScope::OrdersRead)?;
+    let mut conn = state.db.acquire().await?;
+    let order = db::get_order(&mut conn, id)
+        .await
+        .optional()?
+        .ok_or_else(order_not_found)?;
+    let lines = db::order_lines(&mut conn, order.id).await?;
+    let address = unseal(&state.cipher, Some(&order.shipping_address_sealed));
+    Ok(pdf_response(
+        documents::packing_slip_pdf(&order, &lines, address),
+        &format!("preparation-{}", order.number),
+    ))
+}
