@@ -76,6 +76,9 @@ pub struct Config {
     /// Where emails are written as `.eml` files.
     pub mail_dir: std::path::PathBuf,
     pub mail_from: String,
+    /// `smtp://user:password@host:587?tls=required` or `smtps://...`; unset,
+    /// emails are written to `mail_dir`.
+    pub smtp_url: Option<SecretString>,
     pub run_workers: bool,
     pub outbox_poll_interval: Duration,
     /// Card payments go to Stripe when set; to the built-in test gateway otherwise.
@@ -354,6 +357,7 @@ impl Config {
                     ));
                 }
             },
+            smtp_url: vars.get("SMTP_URL").map(SecretString::from),
             run_workers: vars.parse_bool("RUN_WORKERS", true)?,
             outbox_poll_interval: Duration::from_millis(vars.parse_in(
                 "OUTBOX_POLL_INTERVAL_MS",

@@ -1,10 +1,18 @@
 //! Outgoing email. Messages are outbox events (topic `email.send`) written
-//! in the transaction of what causes them; the worker delivers them. With
-//! no SMTP server configured, delivery writes each message as an `.eml`
-//! file under `MAIL_DIR`, named after its event, so a redelivery rewrites
-//! the same file instead of sending twice.
+//! in the transaction of what causes them; the worker delivers them.
+//!
+//! With `SMTP_URL` they go over SMTP (lettre, pooled connections; `smtps://`
+//! for TLS, `?tls=required` for STARTTLS), each with a `Message-ID` made from
+//! its event so a redelivery can be recognised downstream. Without it,
+//! delivery writes each message as an `.eml` file under `MAIL_DIR`, named
+//! after its event, so a redelivery rewrites the same file instead of
+//! sending twice.
 
 use std::path::PathBuf;
+
+use lettre::message::header::ContentType;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use secrecy::ExposeSecret;
 
 use comptoir_db::PgConnection;
 use comptoir_db::platform::outbox;
@@ -29,16 +37,39 @@ pub async fn queue(conn: &mut PgConnection, email: &Email) -> Result<Uuid, compt
     outbox::enqueue(conn, EMAIL_SEND, &payload).await
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Mailer {
     pub dir: PathBuf,
     pub from: String,
+    /// Set when `SMTP_URL` is.
+    pub smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
 }
 
 impl Mailer {
+    /// The mailer of the configuration: SMTP when `SMTP_URL` is set, files otherwise.
+    pub fn from_config(config: &crate::config::Config) -> Result<Self, lettre::transport::smtp::Error> {
+        crate::payments::install_tls_provider();
+        let smtp = match &config.smtp_url {
+            Some(url) => Some(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())?
+                    .timeout(Some(std::time::Duration::from_secs(10)))
+                    .build(),
+            ),
+            None => None,
+        };
+        Ok(Self {
+            dir: config.mail_dir.clone(),
+            from: config.mail_from.clone(),
+            smtp,
+        })
+    }
+
     pub async fn deliver(&self, event_id: Uuid, email: &Email) -> Result<(), DeliveryError> {
         if email.to.contains(['\r', '\n']) || email.subject.contains(['\r', '\n']) {
             return Err(DeliveryError::Permanent("header injection refused".to_owned()));
+        }
+        if let Some(smtp) = &self.smtp {
+            return self.send(smtp, event_id, email).await;
         }
         tokio::fs::create_dir_all(&self.dir)
             .await
@@ -52,6 +83,29 @@ impl Mailer {
         tokio::fs::rename(&partial, &path)
             .await
             .map_err(|e| DeliveryError::Transient(e.to_string()))
+    }
+
+    async fn send(
+        &self,
+        smtp: &AsyncSmtpTransport<Tokio1Executor>,
+        event_id: Uuid,
+        email: &Email,
+    ) -> Result<(), DeliveryError> {
+        let permanent = |what: &str, err: &dyn std::fmt::Display| DeliveryError::Permanent(format!("{what}: {err}"));
+        let message = Message::builder()
+            .from(self.from.parse().map_err(|e| permanent("MAIL_FROM", &e))?)
+            .to(email.to.parse().map_err(|e| permanent("recipient", &e))?)
+            .subject(email.subject.clone())
+            .message_id(Some(format!("<{event_id}@comptoir>")))
+            .header(ContentType::TEXT_PLAIN)
+            .body(email.text.clone())
+            .map_err(|e| permanent("message", &e))?;
+        match smtp.send(message).await {
+            Ok(_) => Ok(()),
+            // A 5xx answer will not change on retry (an unknown mailbox).
+            Err(err) if err.is_permanent() => Err(DeliveryError::Permanent(err.to_string())),
+            Err(err) => Err(DeliveryError::Transient(err.to_string())),
+        }
     }
 
     fn render(&self, event_id: Uuid, email: &Email) -> String {

@@ -74,10 +74,14 @@ impl Handlers {
     /// Every handler of the application: the platform's, the email delivery
     /// and the low-stock notices.
     pub fn for_app(state: &crate::app::AppState) -> Self {
-        let mailer = crate::mail::Mailer {
-            dir: state.config.mail_dir.clone(),
-            from: state.config.mail_from.clone(),
-        };
+        let mailer = crate::mail::Mailer::from_config(&state.config).unwrap_or_else(|err| {
+            tracing::error!(error = %err, "SMTP_URL cannot be used; emails are written to MAIL_DIR instead");
+            crate::mail::Mailer {
+                dir: state.config.mail_dir.clone(),
+                from: state.config.mail_from.clone(),
+                smtp: None,
+            }
+        });
         let alert_mailer = mailer.clone();
         let pool = state.db.clone();
         let (webhook_state, refund_state) = (state.clone(), state.clone());

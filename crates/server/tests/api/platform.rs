@@ -10,3 +10,4 @@ mod lifecycle;
 mod observability;
 mod openapi;
 mod outbox;
+mod smtp;
