@@ -39,8 +39,28 @@ fn percent(rate_basis_points: u32) -> String {
     }
 }
 
+/// Paris time: UTC+2 from the last Sunday of March to the last Sunday of
+/// October (at 01:00 UTC), UTC+1 otherwise.
+fn in_paris(at: OffsetDateTime) -> OffsetDateTime {
+    let utc = at.to_offset(time::UtcOffset::UTC);
+    let last_sunday = |month: time::Month| {
+        let last_day =
+            time::Date::from_calendar_date(utc.year(), month, month.length(utc.year())).unwrap_or(utc.date());
+        let back = last_day.weekday().number_days_from_sunday();
+        (last_day - time::Duration::days(i64::from(back)))
+            .with_hms(1, 0, 0)
+            .map(|t| t.assume_utc())
+    };
+    let summer = match (last_sunday(time::Month::March), last_sunday(time::Month::October)) {
+        (Ok(start), Ok(end)) => utc >= start && utc < end,
+        _ => false,
+    };
+    let hours = if summer { 2 } else { 1 };
+    utc.to_offset(time::UtcOffset::from_hms(hours, 0, 0).unwrap_or(time::UtcOffset::UTC))
+}
+
 fn date(at: OffsetDateTime) -> String {
-    let paris = at.to_offset(time::UtcOffset::from_hms(1, 0, 0).unwrap_or(time::UtcOffset::UTC));
+    let paris = in_paris(at);
     format!("{:02}/{:02}/{}", paris.day(), u8::from(paris.month()), paris.year())
 }
 
@@ -504,5 +524,16 @@ mod tests {
         assert_eq!(percent(2000), "20 %");
         assert_eq!(percent(550), "5,5 %");
         assert_eq!(percent(210), "2,1 %");
+    }
+
+    #[test]
+    fn dates_are_those_of_paris_summer_and_winter() {
+        use time::macros::datetime;
+        assert_eq!(date(datetime!(2026-12-31 23:30 UTC)), "01/01/2027");
+        assert_eq!(date(datetime!(2026-07-14 22:30 UTC)), "15/07/2026");
+        assert_eq!(date(datetime!(2026-07-14 21:30 UTC)), "14/07/2026");
+        // Summer time ends on 25 October 2026 at 01:00 UTC.
+        assert_eq!(date(datetime!(2026-10-25 22:30 UTC)), "25/10/2026");
+        assert_eq!(date(datetime!(2026-03-29 22:30 UTC)), "30/03/2026");
     }
 }

@@ -1,5 +1,6 @@
 //! The Stripe adapter: PaymentIntents (create and confirm at once,
-//! retrieve, cancel) and Refunds over HTTPS.
+//! capture when the intent waits for it, retrieve, cancel) and Refunds over
+//! HTTPS.
 //!
 //! Every call forwards Comptoir's idempotency key as Stripe's
 //! `Idempotency-Key`, so repeating a call (after a lost answer) never
@@ -128,6 +129,26 @@ impl StripeGateway {
     }
 }
 
+impl StripeGateway {
+    /// Captures an authorised PaymentIntent (one created with manual
+    /// capture on the account's side), once: the capture has its own key.
+    async fn captured(&self, intent: Value, key: &str) -> Result<ChargeOutcome, GatewayError> {
+        if intent.get("status").and_then(Value::as_str) != Some("requires_capture") {
+            return outcome_of(&intent);
+        }
+        let id = intent.get("id").and_then(Value::as_str).unwrap_or_default();
+        let captured = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/v1/payment_intents/{id}/capture"),
+                &[],
+                Some(&format!("{key}-capture")),
+            )
+            .await?;
+        outcome_of(&captured)
+    }
+}
+
 /// What a PaymentIntent's state means to the shop.
 pub fn outcome_of(intent: &Value) -> Result<ChargeOutcome, GatewayError> {
     let id = intent
@@ -185,7 +206,7 @@ impl Gateway for StripeGateway {
                 Some(request.idempotency_key),
             )
             .await?;
-        outcome_of(&intent)
+        self.captured(intent, request.idempotency_key).await
     }
 
     async fn retrieve(&self, payment: &Payment) -> Result<ChargeOutcome, GatewayError> {
@@ -194,7 +215,7 @@ impl Gateway for StripeGateway {
                 let intent = self
                     .call(reqwest::Method::GET, &format!("/v1/payment_intents/{id}"), &[], None)
                     .await?;
-                outcome_of(&intent)
+                self.captured(intent, &payment.idempotency_key).await
             }
             // The create call's answer was lost: repeating it with the same
             // key returns the PaymentIntent it made (Stripe keeps keys 24 h),

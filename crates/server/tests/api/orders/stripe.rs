@@ -26,6 +26,7 @@ struct Fake {
     /// Every create request's idempotency key, in order (retries included).
     creates: Vec<String>,
     refunds: Vec<(String, i64)>,
+    captures: Vec<String>,
 }
 
 type Shared = Arc<Mutex<Fake>>;
@@ -78,6 +79,10 @@ async fn create_intent(State(fake): State<Shared>, headers: HeaderMap, body: Str
             intent["status"] = json!("succeeded");
             (200, intent.clone())
         }
+        "pm_card_manualCapture" => {
+            intent["status"] = json!("requires_capture");
+            (200, intent.clone())
+        }
         "pm_card_threeDSecure2Required" => {
             intent["status"] = json!("requires_action");
             intent["next_action"] = json!({"type": "use_stripe_sdk"});
@@ -111,6 +116,28 @@ async fn get_intent(State(fake): State<Shared>, headers: HeaderMap, Path(id): Pa
     }
 }
 
+async fn capture_intent(State(fake): State<Shared>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let mut fake = fake.lock().unwrap();
+    fake.captures.push(key);
+    let Some(intent) = fake.intents.get_mut(&id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    if intent["status"] != "requires_capture" {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"error": {"type": "invalid_request_error"}})),
+        )
+            .into_response();
+    }
+    intent["status"] = json!("succeeded");
+    axum::Json(intent.clone()).into_response()
+}
+
 async fn create_refund(State(fake): State<Shared>, headers: HeaderMap, body: String) -> Response {
     let key = headers
         .get("idempotency-key")
@@ -136,6 +163,7 @@ async fn start_fake() -> (String, Shared) {
     let router = axum::Router::new()
         .route("/v1/payment_intents", post(create_intent))
         .route("/v1/payment_intents/{id}", get(get_intent))
+        .route("/v1/payment_intents/{id}/capture", post(capture_intent))
         .route("/v1/refunds", post(create_refund))
         .with_state(fake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -244,6 +272,11 @@ async fn card_payments_go_through_stripe_payment_intents_with_the_payments_key()
     let creates = fake.lock().unwrap().creates.clone();
     assert_eq!(creates.len(), 4);
     assert_eq!(creates[2], creates[3], "the retry repeats the key");
+
+    // An intent authorised for manual capture is captured, once.
+    let manual = place(&app, &admin, "STRIPE-MANUAL", "pm_card_manualCapture").await;
+    assert_eq!(manual["order"]["status"], "paid");
+    assert_eq!(fake.lock().unwrap().captures.len(), 1);
 
     // A refund goes to Stripe's Refunds.
     let id = paid["order"]["id"].as_str().unwrap();
