@@ -94,6 +94,117 @@ pub fn side_pool(pool: &PgPool, max_connections: u32) -> PgPool {
         .connect_lazy_with(pool.connect_options().as_ref().clone())
 }
 
+/// Connections for the hottest public reads (catalog pages), outside the
+/// sqlx pool.
+///
+/// sqlx pings every connection it takes back (a round trip to PostgreSQL
+/// per request, about a tenth of a catalog page's CPU) and that cannot be
+/// turned off. Here a connection goes back to the idle list without a ping
+/// when its user says it finished cleanly ([`ReadConnection::finish`]); one
+/// dropped half-way (an error, a cancelled request) is closed instead, so a
+/// connection in an unknown state is never reused. One that sat idle long
+/// enough to have been cut is pinged before use, as the main pool does.
+#[derive(Clone)]
+pub struct ReadPool {
+    inner: std::sync::Arc<ReadInner>,
+}
+
+struct ReadInner {
+    options: PgConnectOptions,
+    idle: std::sync::Mutex<Vec<(PgConnection, std::time::Instant)>>,
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    acquire_timeout: Duration,
+}
+
+/// A connection of a [`ReadPool`].
+pub struct ReadConnection {
+    conn: Option<PgConnection>,
+    clean: bool,
+    inner: std::sync::Arc<ReadInner>,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl ReadPool {
+    /// Up to `max_connections` connections to `pool`'s database, opened on demand.
+    pub fn new(pool: &PgPool, max_connections: u32, acquire_timeout: Duration) -> Self {
+        Self {
+            inner: std::sync::Arc::new(ReadInner {
+                options: pool.connect_options().as_ref().clone(),
+                idle: std::sync::Mutex::new(Vec::new()),
+                permits: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                    usize::try_from(max_connections.max(1)).unwrap_or(1),
+                )),
+                acquire_timeout,
+            }),
+        }
+    }
+
+    pub async fn acquire(&self) -> Result<ReadConnection> {
+        let permit = tokio::time::timeout(self.inner.acquire_timeout, self.inner.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        loop {
+            let idle = self.inner.idle.lock().map(|mut idle| idle.pop()).unwrap_or(None);
+            let Some((mut conn, since)) = idle else { break };
+            if since.elapsed() < PING_AFTER_IDLE || conn.ping().await.is_ok() {
+                return Ok(ReadConnection {
+                    conn: Some(conn),
+                    clean: false,
+                    inner: self.inner.clone(),
+                    _permit: permit,
+                });
+            }
+        }
+        let conn = PgConnection::connect_with(&self.inner.options).await?;
+        Ok(ReadConnection {
+            conn: Some(conn),
+            clean: false,
+            inner: self.inner.clone(),
+            _permit: permit,
+        })
+    }
+}
+
+impl ReadConnection {
+    /// The reads went through: the connection may serve another request.
+    pub fn finish(mut self) {
+        self.clean = true;
+    }
+}
+
+impl std::ops::Deref for ReadConnection {
+    type Target = PgConnection;
+
+    fn deref(&self) -> &PgConnection {
+        match &self.conn {
+            Some(conn) => conn,
+            None => unreachable!("the connection is only taken on drop"),
+        }
+    }
+}
+
+impl std::ops::DerefMut for ReadConnection {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        match &mut self.conn {
+            Some(conn) => conn,
+            None => unreachable!("the connection is only taken on drop"),
+        }
+    }
+}
+
+impl Drop for ReadConnection {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take()
+            && self.clean
+            && let Ok(mut idle) = self.inner.idle.lock()
+        {
+            idle.push((conn, std::time::Instant::now()));
+        }
+        // Otherwise the connection is dropped, which closes its socket.
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::quote_identifier;
