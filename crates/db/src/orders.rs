@@ -218,8 +218,8 @@ pub async fn find_by_checkout_key(conn: &mut PgConnection, scope: &str, key: &st
 }
 
 /// An unpaid order whose time to pay is up, locked, skipping the ones
-/// another worker holds.
-pub async fn lock_one_overdue(conn: &mut PgConnection) -> Result<Option<Order>> {
+/// another worker holds and those in `skip` (left for a later sweep).
+pub async fn lock_one_overdue(conn: &mut PgConnection, skip: &[Uuid]) -> Result<Option<Order>> {
     let row = sqlx::query_as!(
         Order,
         r#"SELECT id, number, user_id, email, status, channel, currency, subtotal_minor, shipping_minor,
@@ -229,7 +229,9 @@ pub async fn lock_one_overdue(conn: &mut PgConnection) -> Result<Option<Order>> 
                   guest_token_hash, payment_due_at, invoice_number, invoiced_at, placed_at, updated_at, version
              FROM orders WHERE status IN ('pending_payment', 'awaiting_payment') AND payment_due_at < now()
                AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.order_id = orders.id AND p.status = 'processing')
-             ORDER BY payment_due_at LIMIT 1 FOR UPDATE SKIP LOCKED"#
+               AND id <> ALL($1)
+             ORDER BY payment_due_at LIMIT 1 FOR UPDATE SKIP LOCKED"#,
+        skip
     )
     .fetch_optional(conn)
     .await?;

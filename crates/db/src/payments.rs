@@ -24,39 +24,66 @@ pub struct Payment {
     pub failure_code: Option<String>,
     pub failure_message: Option<String>,
     pub refunded_minor: i64,
+    /// Sent to the gateway with the charge (repeated as it was on a retry).
+    pub description: String,
+    /// `scope:Idempotency-Key` of the request that made this attempt.
+    pub attempt_key: Option<String>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
 }
 
 pub const ONE_SUCCESS_PER_ORDER: &str = "payments_one_success_per_order";
 
-pub async fn insert_payment(
-    conn: &mut PgConnection,
-    order_id: Uuid,
-    gateway: &str,
-    method: &str,
-    status: &str,
-    amount_minor: i64,
-    token: Option<&str>,
-) -> Result<Payment> {
+/// A payment attempt to record.
+#[derive(Debug, Clone)]
+pub struct NewPayment<'a> {
+    pub order_id: Uuid,
+    pub gateway: &'a str,
+    pub method: &'a str,
+    pub status: &'a str,
+    pub amount_minor: i64,
+    pub token: Option<&'a str>,
+    pub description: &'a str,
+    pub attempt_key: Option<&'a str>,
+}
+
+pub async fn insert_payment(conn: &mut PgConnection, new: &NewPayment<'_>) -> Result<Payment> {
     let id = Uuid::now_v7();
     let row = sqlx::query_as!(
         Payment,
-        r#"INSERT INTO payments (id, order_id, gateway, method, status, amount_minor, idempotency_key, token)
-           VALUES ($1, $2, $3, $4, $5, $6, $8, $7)
+        r#"INSERT INTO payments (id, order_id, gateway, method, status, amount_minor, idempotency_key, token,
+                                 description, attempt_key)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
            RETURNING id, order_id, gateway, method, status, amount_minor, currency, idempotency_key, token,
                      gateway_reference, next_action, failure_code, failure_message, refunded_minor,
-                     created_at, updated_at"#,
+                     description, attempt_key, created_at, updated_at"#,
         id,
-        order_id,
-        gateway,
-        method,
-        status,
-        amount_minor,
-        token,
-        format!("comptoir-pay-{id}")
+        new.order_id,
+        new.gateway,
+        new.method,
+        new.status,
+        new.amount_minor,
+        format!("comptoir-pay-{id}"),
+        new.token,
+        new.description,
+        new.attempt_key,
     )
     .fetch_one(conn)
+    .await?;
+    Ok(row)
+}
+
+/// The attempt a request made, if it got that far.
+pub async fn find_by_attempt_key(conn: &mut PgConnection, attempt_key: &str) -> Result<Option<Payment>> {
+    let row = sqlx::query_as!(
+        Payment,
+        r#"SELECT id, order_id, gateway, method, status, amount_minor, currency, idempotency_key, token,
+                  gateway_reference, next_action, failure_code, failure_message, refunded_minor,
+                  description, attempt_key, created_at, updated_at
+             FROM payments WHERE attempt_key = $1"#,
+        attempt_key
+    )
+    .fetch_optional(conn)
     .await?;
     Ok(row)
 }
@@ -66,7 +93,7 @@ pub async fn get_payment(conn: &mut PgConnection, id: Uuid) -> Result<Payment> {
         Payment,
         r#"SELECT id, order_id, gateway, method, status, amount_minor, currency, idempotency_key, token,
                   gateway_reference, next_action, failure_code, failure_message, refunded_minor,
-                  created_at, updated_at
+                  description, attempt_key, created_at, updated_at
              FROM payments WHERE id = $1"#,
         id
     )
@@ -80,7 +107,7 @@ pub async fn lock_payment(conn: &mut PgConnection, id: Uuid) -> Result<Payment> 
         Payment,
         r#"SELECT id, order_id, gateway, method, status, amount_minor, currency, idempotency_key, token,
                   gateway_reference, next_action, failure_code, failure_message, refunded_minor,
-                  created_at, updated_at
+                  description, attempt_key, created_at, updated_at
              FROM payments WHERE id = $1 FOR UPDATE"#,
         id
     )
@@ -95,7 +122,7 @@ pub async fn find_by_reference(conn: &mut PgConnection, gateway: &str, reference
         Payment,
         r#"SELECT id, order_id, gateway, method, status, amount_minor, currency, idempotency_key, token,
                   gateway_reference, next_action, failure_code, failure_message, refunded_minor,
-                  created_at, updated_at
+                  description, attempt_key, created_at, updated_at
              FROM payments WHERE gateway = $1 AND gateway_reference = $2
             ORDER BY created_at DESC LIMIT 1"#,
         gateway,
@@ -112,7 +139,7 @@ pub async fn payments_of_order(conn: &mut PgConnection, order_id: Uuid) -> Resul
         Payment,
         r#"SELECT id, order_id, gateway, method, status, amount_minor, currency, idempotency_key, token,
                   gateway_reference, next_action, failure_code, failure_message, refunded_minor,
-                  created_at, updated_at
+                  description, attempt_key, created_at, updated_at
              FROM payments WHERE order_id = $1 ORDER BY created_at, id"#,
         order_id
     )
@@ -140,7 +167,7 @@ pub async fn update_payment(conn: &mut PgConnection, id: Uuid, update: &PaymentU
             WHERE id = $1
            RETURNING id, order_id, gateway, method, status, amount_minor, currency, idempotency_key, token,
                      gateway_reference, next_action, failure_code, failure_message, refunded_minor,
-                     created_at, updated_at"#,
+                     description, attempt_key, created_at, updated_at"#,
         id,
         update.status,
         update.gateway_reference,

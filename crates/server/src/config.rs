@@ -87,6 +87,9 @@ pub struct Config {
     pub stripe_webhook_secrets: Vec<SecretString>,
     /// Stripe's API address (tests point it at a local fake).
     pub stripe_api_base: String,
+    /// Whether the built-in test gateway takes card payments when Stripe is
+    /// not configured (default: everywhere but in production).
+    pub test_gateway: bool,
     /// Printed on bank-transfer instructions and invoices.
     pub bank_iban: String,
     pub bank_bic: String,
@@ -365,6 +368,7 @@ impl Config {
                 10..=60_000,
                 "expected milliseconds from 10 to 60000",
             )?),
+            test_gateway: vars.parse_bool("TEST_GATEWAY", environment != Environment::Production)?,
             stripe_secret_key: vars.get("STRIPE_SECRET_KEY").map(SecretString::from),
             stripe_webhook_secrets: vars
                 .get("STRIPE_WEBHOOK_SECRET")

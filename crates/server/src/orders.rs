@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::mail::{self, Email};
-use crate::payments::{AnyGateway, ChargeOutcome, Gateway, REFUND_LATE_PAYMENT, settle};
+use crate::payments::{AnyGateway, Gateway, REFUND_LATE_PAYMENT, settle};
 
 /// How long the stock of a card order waits for its payment.
 pub const CARD_PAYMENT_WINDOW: time::Duration = time::Duration::minutes(15);
@@ -214,46 +214,67 @@ pub async fn run_overdue(state: AppState, mut shutdown: watch::Receiver<bool>) {
 /// Answers how many orders were cancelled.
 pub async fn cancel_overdue(state: &AppState) -> Result<usize, AppError> {
     let mut cancelled = 0;
-    // Each order in its own transaction; one that keeps failing stops the
-    // sweep instead of spinning on it.
-    for _ in 0..1000 {
+    // Orders this sweep could not settle (a gateway that does not answer):
+    // left for the next one, without holding up the others.
+    let mut skip: Vec<uuid::Uuid> = Vec::new();
+    loop {
         let mut tx = state.db.begin().await?;
-        let Some(order) = db::lock_one_overdue(&mut tx).await? else {
+        let Some(order) = db::lock_one_overdue(&mut tx, &skip).await? else {
             break;
         };
-        let payments = payments_db::payments_of_order(&mut tx, order.id).await?;
-        let mut paid_meanwhile = false;
-        for payment in payments.iter().filter(|p| p.status == "requires_action") {
-            let gateway = AnyGateway::named(&state.gateways, &payment.gateway)?;
-            let outcome = gateway
-                .cancel(payment)
-                .await
-                .unwrap_or(ChargeOutcome::Cancelled { reference: None });
-            paid_meanwhile |= matches!(outcome, ChargeOutcome::Succeeded { .. });
-            settle(&mut tx, state, payment.id, &outcome, Actor::System).await?;
-        }
-        if !paid_meanwhile {
-            for payment in payments.iter().filter(|p| p.status == "awaiting_transfer") {
-                payments_db::update_payment(
-                    &mut tx,
-                    payment.id,
-                    &payments_db::PaymentUpdate {
-                        status: "cancelled",
-                        ..Default::default()
-                    },
-                )
-                .await?;
+        match cancel_one_overdue(state, &mut tx, &order).await {
+            Ok(true) => {
+                tx.commit().await?;
+                cancelled += 1;
             }
-            let order = db::lock_order(&mut tx, order.id).await?;
-            cancel(&mut tx, &order, Actor::System, "the payment did not come in time").await?;
-            cancelled += 1;
+            Ok(false) => {
+                // Paid at the last moment.
+                tx.commit().await?;
+            }
+            Err(err) => {
+                tracing::warn!(order = %order.number, error = %err.code(), "an overdue order could not be settled; will try again");
+                drop(tx);
+                skip.push(order.id);
+            }
         }
-        tx.commit().await?;
     }
     if cancelled > 0 {
         tracing::info!(cancelled, "unpaid orders cancelled; their stock is available again");
     }
     Ok(cancelled)
+}
+
+/// Calls off the payments still waiting for the customer, then cancels the
+/// order unless one of them went through meanwhile (it is then paid).
+/// Answers whether it cancelled. A gateway that does not answer is an
+/// error: nothing is cancelled on a guess.
+async fn cancel_one_overdue(state: &AppState, conn: &mut PgConnection, order: &Order) -> Result<bool, AppError> {
+    let payments = payments_db::payments_of_order(conn, order.id).await?;
+    for payment in payments.iter().filter(|p| p.status == "requires_action") {
+        let gateway = AnyGateway::named(&state.gateways, &payment.gateway)?;
+        let outcome = gateway.cancel(payment).await.map_err(AppError::unavailable)?;
+        settle(conn, state, payment.id, &outcome, Actor::System).await?;
+    }
+    let order = db::lock_order(conn, order.id).await?;
+    if !matches!(
+        status_of(&order),
+        OrderStatus::PendingPayment | OrderStatus::AwaitingPayment
+    ) {
+        return Ok(false);
+    }
+    for payment in payments.iter().filter(|p| p.status == "awaiting_transfer") {
+        payments_db::update_payment(
+            conn,
+            payment.id,
+            &payments_db::PaymentUpdate {
+                status: "cancelled",
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    cancel(conn, &order, Actor::System, "the payment did not come in time").await?;
+    Ok(true)
 }
 
 /// The order, if it exists.

@@ -92,24 +92,35 @@ pub trait Gateway {
 pub struct Gateways {
     pub test: test_gateway::TestGateway,
     pub stripe: Option<stripe::StripeGateway>,
+    /// Whether the test gateway takes new card payments (`TEST_GATEWAY`;
+    /// off by default in production, where a fake payment must never pass).
+    pub test_enabled: bool,
 }
 
 impl Gateways {
     pub fn from_config(config: &crate::config::Config, db: &comptoir_db::PgPool) -> Self {
         let stripe = config.stripe_secret_key.as_ref().and_then(|key| {
             stripe::StripeGateway::new(&config.stripe_api_base, key.clone())
-                .map_err(|err| tracing::error!(error = %err, "the Stripe client cannot be built; card payments use the test gateway"))
+                .map_err(|err| tracing::error!(error = %err, "the Stripe client cannot be built; card payments are refused unless the test gateway is enabled"))
                 .ok()
         });
         Self {
             test: test_gateway::TestGateway::new(comptoir_db::pool::side_pool(db, 8)),
             stripe,
+            test_enabled: config.test_gateway,
         }
     }
 
-    /// The name of the gateway new card payments go to.
-    pub fn for_cards(&self) -> &'static str {
-        if self.stripe.is_some() { "stripe" } else { "test" }
+    /// The name of the gateway new card payments go to: Stripe when
+    /// configured, else the test gateway when it is enabled.
+    pub fn for_cards(&self) -> Option<&'static str> {
+        if self.stripe.is_some() {
+            Some("stripe")
+        } else if self.test_enabled {
+            Some("test")
+        } else {
+            None
+        }
     }
 }
 
@@ -182,7 +193,6 @@ pub async fn run_charge(
     conn: &mut PgConnection,
     payment: &Payment,
     token: &str,
-    description: &str,
 ) -> Result<Payment, AppError> {
     let gateway = AnyGateway::named(&state.gateways, &payment.gateway)?;
     let request = ChargeRequest {
@@ -190,7 +200,7 @@ pub async fn run_charge(
         token,
         amount_minor: payment.amount_minor,
         currency: &payment.currency,
-        description,
+        description: &payment.description,
         payment_id: payment.id,
     };
     let outcome = match gateway.charge(&request).await {
@@ -227,29 +237,54 @@ pub async fn settle(
     let order_id = db::get_payment(conn, payment_id).await?.order_id;
     let order = orders_db::lock_order(conn, order_id).await?;
     let payment = db::lock_payment(conn, payment_id).await?;
-    // A success may still follow a failure (a webhook about a declined
-    // attempt that arrives after the one about the retry that went
-    // through): money taken is always recorded. Nothing else reopens a
+    // A success may still follow a failure or a cancellation (a webhook
+    // about a declined attempt that arrives after the one about the retry
+    // that went through; a 3-D Secure approval racing the order's
+    // deadline): money taken is always recorded. Nothing else reopens a
     // settled payment.
     let open = match outcome {
-        ChargeOutcome::Succeeded { .. } => {
-            matches!(payment.status.as_str(), "processing" | "requires_action" | "failed")
-        }
+        ChargeOutcome::Succeeded { .. } => matches!(
+            payment.status.as_str(),
+            "processing" | "requires_action" | "failed" | "cancelled"
+        ),
         _ => matches!(payment.status.as_str(), "processing" | "requires_action"),
     };
     if !open {
         return Ok(payment);
     }
-    if payment.status == "failed"
+    if let ChargeOutcome::Succeeded { reference } = outcome
         && db::payments_of_order(conn, order.id)
             .await?
             .iter()
-            .any(|p| p.status == "succeeded")
+            .any(|p| p.status == "succeeded" && p.id != payment.id)
     {
-        tracing::error!(payment = %payment.id, order = %order.number,
-            "a payment reported failed then succeeded, and the order was paid by another: refund it at the gateway by hand");
-        metrics::counter!("comptoir_payments_needing_attention_total").increment(1);
-        return Ok(payment);
+        // The order was already paid by another payment: this one is
+        // recorded as a duplicate and given back.
+        let updated = db::update_payment(
+            conn,
+            payment.id,
+            &PaymentUpdate {
+                status: "duplicate",
+                gateway_reference: Some(reference),
+                ..Default::default()
+            },
+        )
+        .await?;
+        db::append_ledger(
+            conn,
+            &LedgerEntry {
+                payment_id: payment.id,
+                order_id: payment.order_id,
+                kind: "capture",
+                amount_minor: payment.amount_minor,
+                gateway_reference: Some(reference),
+                detail: json!({"gateway": payment.gateway, "duplicate": true}),
+            },
+        )
+        .await?;
+        comptoir_db::platform::outbox::enqueue(conn, REFUND_LATE_PAYMENT, &json!({"payment_id": payment.id})).await?;
+        tracing::warn!(payment = %payment.id, order = %order.number, "a second payment succeeded for a paid order; refunding it");
+        return Ok(updated);
     }
     let updated = match outcome {
         ChargeOutcome::Succeeded { reference } => {
@@ -379,19 +414,26 @@ pub async fn refund_late_payment(state: &AppState, payment_id: uuid::Uuid) -> Re
     let Some(reference) = payment.gateway_reference.clone() else {
         return Ok(());
     };
-    if payment.status != "succeeded" || left <= 0 {
+    if !matches!(payment.status.as_str(), "succeeded" | "duplicate") || left <= 0 {
         return Ok(());
     }
-    let gateway = AnyGateway::named(&state.gateways, &payment.gateway)?;
-    let key = format!("comptoir-late-refund-{}", payment.id);
-    let refund_reference = gateway
-        .refund(&RefundRequest {
-            idempotency_key: &key,
-            charge_reference: &reference,
-            amount_minor: left,
-        })
-        .await
-        .map_err(AppError::unavailable)?;
+    let refund_reference = if payment.gateway == "manual" {
+        // A transfer goes back by transfer, which someone must make.
+        tracing::warn!(payment = %payment.id, amount_minor = left,
+            "a bank transfer came for an order that cannot take it: transfer it back to the customer");
+        format!("manual:late-refund-{}", payment.id)
+    } else {
+        let gateway = AnyGateway::named(&state.gateways, &payment.gateway)?;
+        let key = format!("comptoir-late-refund-{}", payment.id);
+        gateway
+            .refund(&RefundRequest {
+                idempotency_key: &key,
+                charge_reference: &reference,
+                amount_minor: left,
+            })
+            .await
+            .map_err(AppError::unavailable)?
+    };
     let mut tx = state.db.begin().await?;
     orders_db::lock_order(&mut tx, payment.order_id).await?;
     let payment = db::lock_payment(&mut tx, payment_id).await?;
@@ -428,30 +470,47 @@ pub async fn reconcile(state: &AppState, older_than: Duration) -> Result<usize, 
     let mut conn = state.db.acquire().await?;
     let due = db::unsettled_before(&mut conn, before, 100).await?;
     let mut settled = 0;
+    drop(conn);
     for payment_id in due {
-        let payment = db::get_payment(&mut conn, payment_id).await?;
-        if payment.status != "processing" {
-            // Waiting for the customer: the order's deadline handles it.
-            continue;
-        }
-        let gateway = AnyGateway::named(&state.gateways, &payment.gateway)?;
-        let outcome = match gateway.retrieve(&payment).await {
-            Ok(outcome) => outcome,
+        // One payment that cannot be settled must not hold up the others.
+        match reconcile_one(state, payment_id).await {
+            Ok(true) => settled += 1,
+            Ok(false) => {}
             Err(err) => {
-                tracing::warn!(payment = %payment.id, error = %err, "reconciliation could not learn the outcome");
-                continue;
+                tracing::warn!(payment = %payment_id, error = %err.code(), "reconciling a payment failed; will try again")
             }
-        };
-        let mut tx = state.db.begin().await?;
-        let after = settle(&mut tx, state, payment.id, &outcome, Actor::System).await?;
-        tx.commit().await?;
-        if after.status != payment.status {
-            settled += 1;
-            tracing::info!(payment = %payment.id, status = %after.status, "payment reconciled");
-            metrics::counter!("comptoir_payments_reconciled_total").increment(1);
         }
     }
     Ok(settled)
+}
+
+/// Asks the gateway about one payment still `processing`; answers whether
+/// it was settled.
+async fn reconcile_one(state: &AppState, payment_id: uuid::Uuid) -> Result<bool, AppError> {
+    let mut conn = state.db.acquire().await?;
+    let payment = db::get_payment(&mut conn, payment_id).await?;
+    drop(conn);
+    if payment.status != "processing" {
+        // Waiting for the customer: the order's deadline handles it.
+        return Ok(false);
+    }
+    let gateway = AnyGateway::named(&state.gateways, &payment.gateway)?;
+    let outcome = match gateway.retrieve(&payment).await {
+        Ok(outcome) => outcome,
+        Err(err) => {
+            tracing::warn!(payment = %payment.id, error = %err, "reconciliation could not learn the outcome");
+            return Ok(false);
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let after = settle(&mut tx, state, payment.id, &outcome, Actor::System).await?;
+    tx.commit().await?;
+    if after.status == payment.status {
+        return Ok(false);
+    }
+    tracing::info!(payment = %payment.id, status = %after.status, "payment reconciled");
+    metrics::counter!("comptoir_payments_reconciled_total").increment(1);
+    Ok(true)
 }
 
 /// Runs [`reconcile`] until shutdown.

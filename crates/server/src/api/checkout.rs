@@ -175,6 +175,19 @@ struct Checked {
     payment_method: PaymentMethodInput,
 }
 
+/// What is wrong with a card token, if anything.
+pub fn token_error(token: &str) -> Option<FieldError> {
+    (token.trim().is_empty() || token.len() > 255 || token.chars().any(|c| c.is_whitespace() || c.is_control())).then(
+        || {
+            FieldError::new(
+                "payment_method.token",
+                "invalid",
+                "a card token from the payment gateway",
+            )
+        },
+    )
+}
+
 fn check(request: &CheckoutRequest) -> Result<Checked, AppError> {
     let mut errors = Vec::new();
     let email = match Email::parse(&request.email) {
@@ -198,13 +211,9 @@ fn check(request: &CheckoutRequest) -> Result<Checked, AppError> {
         ));
     }
     if let PaymentMethodInput::Card { token } = &request.payment_method
-        && (token.trim().is_empty() || token.len() > 255 || token.chars().any(|c| c.is_whitespace() || c.is_control()))
+        && let Some(error) = token_error(token)
     {
-        errors.push(FieldError::new(
-            "payment_method.token",
-            "invalid",
-            "a card token from the payment gateway",
-        ));
+        errors.push(error);
     }
     AppError::unless_valid(errors)?;
     Ok(Checked {
@@ -288,7 +297,7 @@ async fn place_and_pay(
     };
     let payment = match (&checked.payment_method, payment.status.as_str()) {
         (PaymentMethodInput::Card { token }, "processing") => {
-            crate::payments::run_charge(&state, request.conn(), &payment, token, &order.number).await?
+            crate::payments::run_charge(&state, request.conn(), &payment, token).await?
         }
         _ => payment,
     };
@@ -502,7 +511,7 @@ async fn place(
         return Err(stock_insufficient(errors));
     }
     db::record_history(conn, order_id, None, status.as_str(), actor, None).await?;
-    let payment = payment_for(state, conn, &order, &checked.payment_method).await?;
+    let payment = payment_for(state, conn, &order, &checked.payment_method, None).await?;
     if status == OrderStatus::AwaitingPayment {
         queue_email(
             conn,
@@ -539,27 +548,44 @@ pub async fn payment_for(
     conn: &mut PgConnection,
     order: &Order,
     method: &PaymentMethodInput,
+    attempt_key: Option<&str>,
 ) -> Result<Payment, AppError> {
+    let description = format!("Commande {}", order.number);
     match method {
         PaymentMethodInput::Card { token } => Ok(payments_db::insert_payment(
             conn,
-            order.id,
-            state.gateways.for_cards(),
-            "card",
-            "processing",
-            order.grand_total_minor,
-            Some(token),
+            &payments_db::NewPayment {
+                order_id: order.id,
+                gateway: state.gateways.for_cards().ok_or_else(|| {
+                    AppError::validation(vec![FieldError::new(
+                        "payment_method",
+                        "unavailable",
+                        "card payments are not configured on this shop",
+                    )])
+                    .with_code("payment.method_unavailable")
+                })?,
+                method: "card",
+                status: "processing",
+                amount_minor: order.grand_total_minor,
+                token: Some(token),
+                description: &description,
+                attempt_key,
+            },
         )
         .await?),
         PaymentMethodInput::BankTransfer => {
             let payment = payments_db::insert_payment(
                 conn,
-                order.id,
-                "manual",
-                "bank_transfer",
-                "awaiting_transfer",
-                order.grand_total_minor,
-                None,
+                &payments_db::NewPayment {
+                    order_id: order.id,
+                    gateway: "manual",
+                    method: "bank_transfer",
+                    status: "awaiting_transfer",
+                    amount_minor: order.grand_total_minor,
+                    token: None,
+                    description: &description,
+                    attempt_key,
+                },
             )
             .await?;
             let instructions = json!({

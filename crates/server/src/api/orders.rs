@@ -438,6 +438,18 @@ pub async fn cancel_order(
     Path(id): Path<Uuid>,
     mut request: Idempotent<CancelRequest>,
 ) -> Result<Response, AppError> {
+    // Checked before anything is locked or refunded.
+    let note = match request.body.reason.as_deref().map(str::trim) {
+        Some(reason) if reason.chars().count() > 500 || reason.chars().any(char::is_control) => {
+            return Err(AppError::validation(vec![crate::error::FieldError::new(
+                "reason",
+                "invalid",
+                "at most 500 characters, no control characters",
+            )]));
+        }
+        Some(reason) if !reason.is_empty() => reason.to_owned(),
+        _ => "cancelled by the customer".to_owned(),
+    };
     let order = db::lock_order(&mut request.tx, id)
         .await
         .optional()?
@@ -447,12 +459,6 @@ pub async fn cancel_order(
         Some(Principal::User(user)) => comptoir_db::platform::audit::Actor::User(user.id),
         _ => comptoir_db::platform::audit::Actor::Anonymous,
     };
-    let note = request
-        .body
-        .reason
-        .as_deref()
-        .map(|r| r.chars().take(500).collect::<String>())
-        .unwrap_or_else(|| "cancelled by the customer".to_owned());
     let cancelled = admin::cancel_with_refund(&state, &mut request.tx, &order, actor, &note).await?;
     let detail = load_detail(&mut request.tx, &cancelled, &state.cipher).await?;
     request.complete(StatusCode::OK, &detail).await
@@ -491,7 +497,7 @@ pub async fn pay_order(
     caller: MaybeCaller,
     headers: HeaderMap,
     Path(id): Path<Uuid>,
-    mut request: IdempotentSession<PayRequest>,
+    request: IdempotentSession<PayRequest>,
 ) -> Result<Response, AppError> {
     let method = request.body.payment_method.clone();
     let PaymentMethodInput::Card { token } = method.clone() else {
@@ -501,31 +507,60 @@ pub async fn pay_order(
             "an order placed for card payment is paid again by card",
         )]));
     };
-    // The new attempt is recorded and committed before the gateway is
-    // called, so the order's lock is not held while the bank answers.
-    let payment = {
-        let mut tx = request.conn().begin().await.map_err(comptoir_db::Error::from)?;
-        let order = db::lock_order(&mut tx, id)
-            .await
-            .optional()?
-            .ok_or_else(order_not_found)?;
-        check_customer(&order, &caller, &headers)?;
-        let payments = payments_db::payments_of_order(&mut tx, order.id).await?;
-        let busy = payments
-            .iter()
-            .any(|p| matches!(p.status.as_str(), "processing" | "requires_action" | "succeeded"));
-        if status_of(&order) != OrderStatus::PendingPayment || busy {
-            return Err(AppError::conflict(
-                "order.not_payable",
-                "This order cannot take a payment now: it is paid, cancelled, or a payment is under way.",
-            ));
+    if let Some(error) = crate::api::checkout::token_error(&token) {
+        return Err(AppError::validation(vec![error]));
+    }
+    // Run to the end even if the client goes away: a charge that was made
+    // must be recorded.
+    let state = state.0.clone();
+    tokio::spawn(async move { pay_again(state, caller, headers, id, request, method, token).await })
+        .await
+        .map_err(AppError::internal)?
+}
+
+async fn pay_again(
+    state: crate::app::AppState,
+    caller: MaybeCaller,
+    headers: HeaderMap,
+    id: Uuid,
+    mut request: IdempotentSession<PayRequest>,
+    method: PaymentMethodInput,
+    token: String,
+) -> Result<Response, AppError> {
+    let attempt_key = format!("{}:{}", request.scope, request.key.as_str());
+    // The attempt this request made before (its answer was lost), or a new one,
+    // recorded and committed before the gateway is called so the order's
+    // lock is not held while the bank answers.
+    let payment = match payments_db::find_by_attempt_key(request.conn(), &attempt_key).await? {
+        Some(payment) if payment.order_id == id => payment,
+        Some(_) => return Err(crate::platform::idempotency::key_reused()),
+        None => {
+            let mut tx = request.conn().begin().await.map_err(comptoir_db::Error::from)?;
+            let order = db::lock_order(&mut tx, id)
+                .await
+                .optional()?
+                .ok_or_else(order_not_found)?;
+            check_customer(&order, &caller, &headers)?;
+            let payments = payments_db::payments_of_order(&mut tx, order.id).await?;
+            let busy = payments
+                .iter()
+                .any(|p| matches!(p.status.as_str(), "processing" | "requires_action" | "succeeded"));
+            if status_of(&order) != OrderStatus::PendingPayment || busy {
+                return Err(AppError::conflict(
+                    "order.not_payable",
+                    "This order cannot take a payment now: it is paid, cancelled, or a payment is under way.",
+                ));
+            }
+            let payment = payment_for(&state, &mut tx, &order, &method, Some(&attempt_key)).await?;
+            tx.commit().await.map_err(comptoir_db::Error::from)?;
+            payment
         }
-        let payment = payment_for(&state, &mut tx, &order, &method).await?;
-        tx.commit().await.map_err(comptoir_db::Error::from)?;
+    };
+    let payment = if payment.status == "processing" {
+        crate::payments::run_charge(&state, request.conn(), &payment, &token).await?
+    } else {
         payment
     };
-    let order = db::get_order(request.conn(), id).await?;
-    let payment = crate::payments::run_charge(&state, request.conn(), &payment, &token, &order.number).await?;
     let order = db::get_order(request.conn(), id).await?;
     let body = PayResponse {
         order: load_view(request.conn(), &order, &state.cipher).await?,

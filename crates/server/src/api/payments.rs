@@ -63,6 +63,7 @@ pub async fn stripe_webhook(state: State, headers: HeaderMap, request: Request) 
         &event.id,
         &event.kind,
         event.intent_id.as_deref(),
+        event.payment_id,
         event.outcome.as_ref(),
     )
     .await?;
@@ -96,7 +97,7 @@ pub async fn deliver_test_webhook(state: &AppState, payload: &serde_json::Value)
     let charge = comptoir_db::payments::lock_test_charge(&mut conn, &charge_id).await?;
     drop(conn);
     let outcome = test_gateway::outcome_of(&charge);
-    webhook::handle_event(state, "test", &event_id, &kind, Some(&charge.id), Some(&outcome)).await?;
+    webhook::handle_event(state, "test", &event_id, &kind, Some(&charge.id), None, Some(&outcome)).await?;
     Ok(())
 }
 
@@ -125,6 +126,9 @@ pub struct ChargeView {
     responses((status = 200, content_type = "text/html", body = String), (status = 404, body = crate::error::Problem))
 )]
 pub async fn authenticate_page(state: State, Path(id): Path<String>) -> Result<Response, AppError> {
+    if !state.gateways.test_enabled {
+        return Err(charge_not_found());
+    }
     let mut conn = state.db.acquire().await?;
     let charge = comptoir_db::payments::lock_test_charge(&mut conn, &id)
         .await
@@ -170,6 +174,9 @@ pub async fn authenticate_charge(
     Path(id): Path<String>,
     Query(query): Query<AuthenticateQuery>,
 ) -> Result<(StatusCode, Json<ChargeView>), AppError> {
+    if !state.gateways.test_enabled {
+        return Err(charge_not_found());
+    }
     let approve = match query.outcome.as_str() {
         "approve" => true,
         "decline" => false,

@@ -230,7 +230,7 @@ impl Gateway for StripeGateway {
                     token,
                     amount_minor: payment.amount_minor,
                     currency: &payment.currency,
-                    description: "",
+                    description: &payment.description,
                     payment_id: payment.id,
                 })
                 .await
@@ -290,6 +290,9 @@ pub struct Event {
     pub kind: String,
     /// The PaymentIntent it is about.
     pub intent_id: Option<String>,
+    /// The Comptoir payment it was made for (its metadata), to find a
+    /// payment whose create call's answer was lost.
+    pub payment_id: Option<uuid::Uuid>,
     pub outcome: Option<ChargeOutcome>,
 }
 
@@ -316,10 +319,15 @@ pub fn parse_event(body: &[u8]) -> Option<Event> {
         }
         _ => (None, None),
     };
+    let payment_id = object
+        .pointer("/metadata/comptoir_payment_id")
+        .and_then(Value::as_str)
+        .and_then(|id| id.parse().ok());
     Some(Event {
         id,
         kind,
         intent_id,
+        payment_id,
         outcome,
     })
 }

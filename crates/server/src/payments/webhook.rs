@@ -96,16 +96,24 @@ pub async fn handle_event(
     event_id: &str,
     event_type: &str,
     reference: Option<&str>,
+    payment_id: Option<uuid::Uuid>,
     outcome: Option<&ChargeOutcome>,
 ) -> Result<Handled, AppError> {
     let mut tx = state.db.begin().await?;
     if !db::record_webhook_event(&mut tx, gateway, event_id, event_type).await? {
         return Ok(Handled::Duplicate);
     }
-    let payment = match reference {
+    let mut payment = match reference {
         Some(reference) => db::find_by_reference(&mut tx, gateway, reference).await?,
         None => None,
     };
+    if payment.is_none()
+        && let Some(id) = payment_id
+    {
+        // The charge's own answer was lost, so its reference is not known
+        // yet: the metadata names the payment.
+        payment = comptoir_db::Optional::optional(db::get_payment(&mut tx, id).await)?.filter(|p| p.gateway == gateway);
+    }
     let handled = match (payment, outcome) {
         (Some(payment), Some(outcome)) => {
             settle(&mut tx, state, payment.id, outcome, Actor::System).await?;

@@ -287,15 +287,10 @@ where
             request_hash,
         } = read_request(request, state).await?;
 
-        let mut conn = app.db.acquire().await.map_err(db_failure)?;
-        let key_ref = KeyRef {
-            scope: &scope,
-            route: &route,
-            key: key.as_str(),
-        };
-        if !store::try_lock_session(&mut conn, key_ref).await.map_err(db_failure)? {
-            return Err(in_flight().into_response());
-        }
+        let conn = app.db.acquire().await.map_err(db_failure)?;
+        // In the guard before the lock is asked for: dropped at any point
+        // from here on (a cancelled request), the connection is closed,
+        // which releases a lock it may hold.
         let mut held = Self {
             body,
             conn: Some(conn),
@@ -305,6 +300,14 @@ where
             request_hash,
         };
         let owned = held.key_ref_owned();
+        if !store::try_lock_session(held.conn(), owned.as_ref())
+            .await
+            .map_err(db_failure)?
+        {
+            // Not locked: the connection may go back to the pool.
+            drop(held.conn.take());
+            return Err(in_flight().into_response());
+        }
         let found = store::find(held.conn(), owned.as_ref()).await;
         match found {
             Ok(None) => Ok(held),
@@ -384,10 +387,10 @@ impl<T> IdempotentSession<T> {
     /// Releases the key without storing an answer (a retry runs again).
     pub async fn release(mut self) {
         let key = self.key_ref_owned();
-        if let Some(mut conn) = self.conn.take()
-            && store::unlock_session(&mut conn, key.as_ref()).await.is_err()
-        {
-            conn.close_on_drop();
+        // Unlocked while still in the guard: cancelled half-way, the
+        // connection is closed rather than pooled with the lock.
+        if store::unlock_session(self.conn(), key.as_ref()).await.is_ok() {
+            drop(self.conn.take());
         }
     }
 }

@@ -900,6 +900,18 @@ async fn customers_see_their_own_orders_and_cancel_before_shipping_with_a_refund
     assert_eq!(mine["items"].as_array().unwrap().len(), 1);
     assert_eq!(mine["items"][0]["id"], id);
 
+    // A reason the database could not store is refused before any refund.
+    let refused = app
+        .client
+        .post(app.url(&format!("/api/v1/orders/{id}/cancel")))
+        .header("authorization", bearer(&access))
+        .header("idempotency-key", Uuid::now_v7().to_string())
+        .json(&json!({"reason": "oups\u{0000}"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    assert_eq!(count(&app, "SELECT count(*) FROM test_gateway_refunds").await, 0);
     let cancelled = app
         .client
         .post(app.url(&format!("/api/v1/orders/{id}/cancel")))
@@ -935,4 +947,136 @@ async fn customers_see_their_own_orders_and_cancel_before_shipping_with_a_refund
         .await
         .unwrap();
     assert_eq!(bad.status(), 422);
+}
+
+#[tokio::test]
+async fn cancelling_while_a_three_d_secure_approval_is_on_its_way_refunds_the_charge() {
+    let app = TestApp::spawn().await;
+    let admin = admin_token(&app).await;
+    let variant = stocked_variant(&app, &admin, "RACE-1", 7000, 1).await;
+    let (cart, token) = guest_cart(&app, &[(variant, 1)]).await;
+    let (_, placed) = checkout(
+        &app,
+        &token,
+        &Uuid::now_v7().to_string(),
+        &checkout_body(cart, card("tok_threeDSecure")),
+    )
+    .await;
+    let url = placed["payment"]["next_action"]["url"].as_str().unwrap().to_owned();
+    // The customer approves; the gateway's webhook has not arrived yet.
+    let approved = app
+        .client
+        .post(app.url(&format!("{url}?outcome=approve")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approved.status(), 200);
+    let id = placed["order"]["id"].as_str().unwrap();
+    let cancelled = app
+        .client
+        .post(app.url(&format!("/api/v1/orders/{id}/cancel")))
+        .header("x-cart-token", &token)
+        .header("idempotency-key", Uuid::now_v7().to_string())
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status(), 200);
+    let cancelled: Value = cancelled.json().await.unwrap();
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(
+        cancelled["paid_minor"], 7000,
+        "the approval that came first is recorded"
+    );
+    assert_eq!(cancelled["refunded_minor"], 7000, "and given back");
+    let (refunded,): (i64,) = sqlx::query_as("SELECT refunded_minor FROM test_gateway_charges")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(refunded, 7000);
+    // The late webhook changes nothing.
+    let worker = comptoir_server::platform::outbox::OutboxWorker::new(
+        app.db().clone(),
+        comptoir_server::platform::outbox::Handlers::for_app(&app.state),
+        Default::default(),
+    );
+    while worker.run_once().await.unwrap() > 0 {}
+    assert_eq!(stock_of(&app, variant).await, (1, 0));
+    ledger_agrees(&app).await;
+}
+
+#[tokio::test]
+async fn paying_again_with_the_same_key_after_a_lost_answer_continues_the_same_attempt() {
+    let app = TestApp::spawn().await;
+    let admin = admin_token(&app).await;
+    let variant = stocked_variant(&app, &admin, "RETRY-1", 3300, 1).await;
+    let (cart, token) = guest_cart(&app, &[(variant, 1)]).await;
+    let (_, placed) = checkout(
+        &app,
+        &token,
+        &Uuid::now_v7().to_string(),
+        &checkout_body(cart, card("tok_chargeDeclined")),
+    )
+    .await;
+    let id = placed["order"]["id"].as_str().unwrap();
+    let key = Uuid::now_v7().to_string();
+    let pay = || {
+        app.client
+            .post(app.url(&format!("/api/v1/orders/{id}/payments")))
+            .header("x-cart-token", &token)
+            .header("idempotency-key", &key)
+            .json(&json!({"payment_method": card("tok_timeoutAfterCharge")}))
+            .send()
+    };
+    let first: Value = pay().await.unwrap().json().await.unwrap();
+    assert_eq!(first["payment"]["status"], "processing", "{first}");
+    // The gateway answers again after a moment (its test token times out only once).
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let again = pay().await.unwrap();
+    assert_eq!(again.status(), 201);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["payment"]["id"], first["payment"]["id"], "the same attempt");
+    assert_eq!(again["order"]["status"], "paid");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM test_gateway_charges WHERE status = 'succeeded'"
+        )
+        .await,
+        1
+    );
+    let replay = pay().await.unwrap();
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+}
+
+#[tokio::test]
+async fn without_stripe_a_production_shop_takes_no_fake_card_payment() {
+    let app = TestApp::builder().var("TEST_GATEWAY", "false").spawn().await;
+    let admin = admin_token(&app).await;
+    let variant = stocked_variant(&app, &admin, "PROD-1", 1000, 1).await;
+    let (cart, token) = guest_cart(&app, &[(variant, 1)]).await;
+    let (status, problem) = checkout(
+        &app,
+        &token,
+        &Uuid::now_v7().to_string(),
+        &checkout_body(cart, card("tok_visa")),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (422, Some("payment.method_unavailable"))
+    );
+    assert_eq!(count(&app, "SELECT count(*) FROM orders").await, 0);
+    assert_eq!(stock_of(&app, variant).await, (1, 0));
+    let page = app.get("/api/v1/test-gateway/charges/ch_test_x/authenticate").await;
+    assert_eq!(page.status(), 404);
+    // A bank transfer still works.
+    let (status, _) = checkout(
+        &app,
+        &token,
+        &Uuid::now_v7().to_string(),
+        &checkout_body(cart, json!({"type": "bank_transfer"})),
+    )
+    .await;
+    assert_eq!(status, 201);
 }

@@ -26,7 +26,7 @@ use crate::auth::Caller;
 use crate::error::{AppError, FieldError};
 use crate::extract::{Json, Path, Query};
 use crate::orders::{OrderEmail, cancel, payment_received, queue_email, status_of};
-use crate::payments::{AnyGateway, Gateway, GatewayError, RefundRequest};
+use crate::payments::{AnyGateway, Gateway, GatewayError, RefundRequest, settle};
 use crate::platform::idempotency::Idempotent;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -259,6 +259,10 @@ pub async fn transition_order(
 }
 
 /// Cancels an order before it ships, refunding in full what was paid.
+/// A payment still waiting for 3-D Secure is called off at its gateway
+/// first, and what the gateway answers is applied (it may have gone
+/// through meanwhile: the money is then refunded with the rest); a gateway
+/// that does not answer leaves everything as it was (503).
 pub async fn cancel_with_refund(
     state: &AppState,
     conn: &mut PgConnection,
@@ -270,27 +274,44 @@ pub async fn cancel_with_refund(
     if !status.can_become(OrderStatus::Cancelled) {
         return Err(invalid_transition(status.as_str(), "cancelled"));
     }
+    for payment in payments_db::payments_of_order(conn, order.id).await? {
+        match payment.status.as_str() {
+            "requires_action" => {
+                let gateway = AnyGateway::named(&state.gateways, &payment.gateway)?;
+                let outcome = gateway.cancel(&payment).await.map_err(AppError::unavailable)?;
+                settle(conn, state, payment.id, &outcome, actor).await?;
+            }
+            "awaiting_transfer" => {
+                payments_db::update_payment(
+                    conn,
+                    payment.id,
+                    &PaymentUpdate {
+                        status: "cancelled",
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            }
+            _ => {}
+        }
+    }
+    let order = db::lock_order(conn, order.id).await?;
+    let status = status_of(&order);
+    if !status.can_become(OrderStatus::Cancelled) {
+        return Err(invalid_transition(status.as_str(), "cancelled"));
+    }
     let left = order.paid_minor - order.refunded_minor;
     if left > 0 {
-        refund_money(state, conn, order, left, &format!("cancel-{}", order.id), actor, note).await?;
-    }
-    // A payment still waiting for 3-D Secure is called off.
-    for payment in payments_db::payments_of_order(conn, order.id).await? {
-        if matches!(payment.status.as_str(), "requires_action" | "awaiting_transfer") {
-            if payment.status == "requires_action" {
-                let gateway = AnyGateway::named(&state.gateways, &payment.gateway)?;
-                let _ = gateway.cancel(&payment).await;
-            }
-            payments_db::update_payment(
-                conn,
-                payment.id,
-                &PaymentUpdate {
-                    status: "cancelled",
-                    ..Default::default()
-                },
-            )
-            .await?;
-        }
+        refund_money(
+            state,
+            conn,
+            &order,
+            left,
+            &format!("cancel-{}-{left}", order.id),
+            actor,
+            note,
+        )
+        .await?;
     }
     let order = db::lock_order(conn, order.id).await?;
     cancel(conn, &order, actor, note).await
@@ -459,8 +480,12 @@ pub async fn refund_order(
     let actor = actor_of(&caller);
     let mut errors = Vec::new();
     let reason = request.body.reason.trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        errors.push(FieldError::new("reason", "invalid", "1 to 500 characters"));
+    if reason.is_empty() || reason.chars().count() > 500 || reason.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            "reason",
+            "invalid",
+            "1 to 500 characters, no control characters",
+        ));
     }
     match (&request.body.lines, request.body.amount_minor) {
         (Some(_), Some(_)) => errors.push(FieldError::new(
@@ -505,12 +530,15 @@ pub async fn refund_order(
                     ));
                     continue;
                 };
-                let wanted_before: i32 = asked[..i]
+                let wanted_before: i64 = asked[..i]
                     .iter()
                     .filter(|l| l.line_id == line.line_id)
-                    .map(|l| l.quantity)
+                    .map(|l| i64::from(l.quantity))
                     .sum();
-                if line.quantity <= 0 || found.refunded_quantity + wanted_before + line.quantity > found.quantity {
+                if line.quantity <= 0
+                    || i64::from(found.refunded_quantity) + wanted_before + i64::from(line.quantity)
+                        > i64::from(found.quantity)
+                {
                     errors.push(FieldError::new(
                         format!("lines[{i}].quantity"),
                         "out_of_range",
@@ -538,48 +566,52 @@ pub async fn refund_order(
         )])
         .with_code("refund.exceeds_paid"));
     }
-    let key_text = format!("refund-{}-{}", order.id, request_key_text(&request));
+    // The gateway's key stands for this refund of this amount: a retry of
+    // the request refunds once, and another amount is another refund.
+    let key_text = format!("refund-{}-{amount}-{}", order.id, request_key_text(&request));
     let mut refund = refund_money(&state, &mut request.tx, &order, amount, &key_text, actor, &reason).await?;
     // Returned units, back where they were sold from.
     let restock = request.body.restock;
     if !lines.is_empty() {
         let sold = stock::reservations_for(&mut request.tx, order.id).await?;
+        let mut returns: Vec<(Uuid, Uuid, i32)> = Vec::new();
         for line in &lines {
             db::add_refunded_quantity(&mut request.tx, line.line_id, line.quantity).await?;
-            let Some(variant_id) = order_lines
+            let variant = order_lines
                 .iter()
                 .find(|l| l.id == line.line_id)
-                .and_then(|l| l.variant_id)
-            else {
-                continue;
-            };
-            if !restock {
-                continue;
+                .and_then(|l| l.variant_id);
+            let location = variant.and_then(|variant_id| {
+                sold.iter()
+                    .find(|r| r.variant_id == variant_id && r.status == "committed")
+                    .map(|r| r.location_id)
+            });
+            if let (true, Some(variant_id), Some(location_id)) = (restock, variant, location) {
+                returns.push((variant_id, location_id, line.quantity));
             }
-            let location = sold
-                .iter()
-                .find(|r| r.variant_id == variant_id && r.status == "committed")
-                .map(|r| r.location_id);
-            if let Some(location_id) = location {
-                let returned = stock::apply(
-                    &mut request.tx,
-                    &NewMovement {
-                        variant_id,
-                        location_id,
-                        kind: MovementKind::Return,
-                        reason: None,
-                        on_hand_delta: line.quantity,
-                        reserved_delta: 0,
-                        note: Some(&format!("refund of order {}", order.number)),
-                        actor,
-                        reference_type: Some("order"),
-                        reference_id: Some(order.id),
-                    },
-                )
-                .await?;
-                if let Err(lacking) = returned {
-                    return Err(crate::api::inventory::insufficient(&[lacking]));
-                }
+        }
+        // Levels are locked in (variant, location) order, as every stock
+        // change does, so a refund never deadlocks with a checkout.
+        returns.sort();
+        for (variant_id, location_id, quantity) in returns {
+            let returned = stock::apply(
+                &mut request.tx,
+                &NewMovement {
+                    variant_id,
+                    location_id,
+                    kind: MovementKind::Return,
+                    reason: None,
+                    on_hand_delta: quantity,
+                    reserved_delta: 0,
+                    note: Some(&format!("refund of order {}", order.number)),
+                    actor,
+                    reference_type: Some("order"),
+                    reference_id: Some(order.id),
+                },
+            )
+            .await?;
+            if let Err(lacking) = returned {
+                return Err(crate::api::inventory::insufficient(&[lacking]));
             }
         }
     }

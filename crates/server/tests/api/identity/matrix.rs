@@ -932,9 +932,21 @@ async fn fixture_order(app: &TestApp, user: Uuid, status: &'static str) -> Uuid 
 /// A credit note of `order` (its payment failed: nothing to refund for real).
 async fn fixture_credit_note(app: &TestApp, order: Uuid) -> Uuid {
     let mut conn = app.db().acquire().await.unwrap();
-    let payment = comptoir_db::payments::insert_payment(&mut conn, order, "test", "card", "failed", 1000, None)
-        .await
-        .unwrap();
+    let payment = comptoir_db::payments::insert_payment(
+        &mut conn,
+        &comptoir_db::payments::NewPayment {
+            order_id: order,
+            gateway: "test",
+            method: "card",
+            status: "failed",
+            amount_minor: 1000,
+            token: None,
+            description: "Commande",
+            attempt_key: None,
+        },
+    )
+    .await
+    .unwrap();
     comptoir_db::payments::insert_refund(
         &mut conn,
         &comptoir_db::payments::Refund {

@@ -20,8 +20,10 @@ use crate::harness::TestApp;
 
 #[derive(Default)]
 struct Fake {
-    /// Answers already given, by idempotency key (Stripe replays them).
+    /// Answers already given, by idempotency key (Stripe replays them),
+    /// with the request they answered.
     by_key: HashMap<String, (u16, Value)>,
+    bodies: HashMap<String, String>,
     intents: HashMap<String, Value>,
     /// Every create request's idempotency key, in order (retries included).
     creates: Vec<String>,
@@ -55,6 +57,15 @@ async fn create_intent(State(fake): State<Shared>, headers: HeaderMap, body: Str
     let fields = form(&body);
     let mut fake = fake.lock().unwrap();
     fake.creates.push(key.clone());
+    // Stripe refuses a key reused with other parameters.
+    if fake.bodies.get(&key).is_some_and(|first| *first != body) {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"error": {"type": "idempotency_error", "message": "Keys for idempotent requests can only be used with the same parameters"}})),
+        )
+            .into_response();
+    }
+    fake.bodies.insert(key.clone(), body.clone());
     if let Some((status, answer)) = fake.by_key.get(&key) {
         return (StatusCode::from_u16(*status).unwrap(), axum::Json(answer.clone())).into_response();
     }
@@ -75,7 +86,7 @@ async fn create_intent(State(fake): State<Shared>, headers: HeaderMap, body: Str
         "metadata": {"comptoir_payment_id": fields.get("metadata[comptoir_payment_id]")},
     });
     let (status, answer) = match method.as_str() {
-        "pm_card_visa" | "pm_card_flaky" => {
+        "pm_card_visa" | "pm_card_flaky" | "pm_card_lost" => {
             intent["status"] = json!("succeeded");
             (200, intent.clone())
         }
@@ -99,6 +110,15 @@ async fn create_intent(State(fake): State<Shared>, headers: HeaderMap, body: Str
     };
     fake.intents.insert(id, intent);
     fake.by_key.insert(key, (status, answer.clone()));
+    if method == "pm_card_lost" {
+        // Charged; the answer is lost on the way back.
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [("stripe-should-retry", "false")],
+            axum::Json(json!({"error": {"type": "api_error"}})),
+        )
+            .into_response();
+    }
     (StatusCode::from_u16(status).unwrap(), axum::Json(answer)).into_response()
 }
 
@@ -407,4 +427,41 @@ async fn events_out_of_order_end_in_the_right_state() {
         200
     );
     assert_eq!(order_status(&app, other["order"]["id"].as_str().unwrap()).await, "paid");
+}
+
+#[tokio::test]
+async fn a_charge_whose_answer_was_lost_is_reconciled_by_repeating_the_same_request() {
+    let (base, fake) = start_fake().await;
+    let app = app_with_stripe(&base).await;
+    let admin = admin_token(&app).await;
+    let lost = place(&app, &admin, "STRIPE-LOST", "pm_card_lost").await;
+    assert_eq!(lost["payment"]["status"], "processing");
+    assert_eq!(lost["order"]["status"], "pending_payment");
+    let settled = comptoir_server::payments::reconcile(&app.state, std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(settled, 1);
+    assert_eq!(order_status(&app, lost["order"]["id"].as_str().unwrap()).await, "paid");
+    let fake = fake.lock().unwrap();
+    assert_eq!(fake.creates.len(), 2, "the same request, repeated once");
+    assert_eq!(fake.intents.len(), 1, "one PaymentIntent: charged once");
+}
+
+#[tokio::test]
+async fn a_webhook_finds_a_payment_whose_answer_was_lost_by_its_metadata() {
+    let (base, fake) = start_fake().await;
+    let app = app_with_stripe(&base).await;
+    let admin = admin_token(&app).await;
+    let lost = place(&app, &admin, "STRIPE-LOST-2", "pm_card_lost").await;
+    let intent = fake.lock().unwrap().intents.keys().next().unwrap().clone();
+    let body = json!({
+        "id": "evt_lost", "object": "event", "type": "payment_intent.succeeded",
+        "data": {"object": {"id": intent, "object": "payment_intent", "status": "succeeded",
+                            "metadata": {"comptoir_payment_id": lost["payment"]["id"]}}}
+    })
+    .to_string();
+    let (status, ack) = deliver(&app, &body, Some(sign("whsec_new", now(), &body))).await;
+    assert_eq!((status, ack["outcome"].as_str()), (200, Some("applied")));
+    assert_eq!(order_status(&app, lost["order"]["id"].as_str().unwrap()).await, "paid");
+    assert_eq!(intent_of(&app, &lost).await, intent);
 }
