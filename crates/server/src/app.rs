@@ -27,8 +27,6 @@ pub struct Shared {
     /// Attribute rules compiled once per version of their type.
     pub catalog_rules: crate::api::catalog::rules::RuleCache,
     pub gateways: crate::payments::Gateways,
-    /// Connections for the hottest public reads, returned without a ping.
-    pub reads: comptoir_db::pool::ReadPool,
 }
 
 impl AppState {

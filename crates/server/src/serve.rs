@@ -40,7 +40,6 @@ pub fn state(config: Config, db: PgPool) -> AppState {
         cipher: crate::crypto::FieldCipher::new(&config.data_keys),
         catalog_rules: Default::default(),
         gateways: crate::payments::Gateways::from_config(&config, &db),
-        reads: comptoir_db::pool::ReadPool::new(&db, config.database_max_connections, config.database_acquire_timeout),
         cache,
         config,
         db,

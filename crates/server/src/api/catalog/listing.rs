@@ -401,23 +401,14 @@ pub async fn list_products(state: State, headers: HeaderMap, RawQuery(raw): RawQ
         Some(format!("products?{raw}"))
     };
     let compute = async || {
-        let mut conn = state.reads.acquire().await?;
-        let filter = match resolve_filter(&state, &mut conn, &query).await {
-            Ok(filter) => filter,
-            Err(err) => {
-                // A refusal (an unknown category) leaves the connection clean.
-                if err.status().is_client_error() {
-                    conn.finish();
-                }
-                return Err(err);
-            }
-        };
+        let mut conn = state.db.acquire().await?;
+        let filter = resolve_filter(&state, &mut conn, &query).await?;
         // The page and the facets (when not cached) are read at once, on
         // two connections: a broad search spends about as long on each,
         // and one shopper's answer comes twice as fast on two cores.
         let page = async {
             let cards = db::list_products(&mut conn, &filter, query.sort, after, query.limit).await?;
-            conn.finish();
+            drop(conn);
             Ok::<_, AppError>(cards)
         };
         let (mut cards, facets) = tokio::try_join!(page, facets(&state, &query, &filter))?;
@@ -633,7 +624,7 @@ pub async fn get_product(
     let key = format!("product:{id_or_slug}");
     let ttl = state.config.catalog_cache_ttl;
     let lookup = state.cache.lookup(NAMESPACE, &key).await;
-    let mut conn = state.reads.acquire().await?;
+    let mut conn = state.db.acquire().await?;
     let cached_detail = lookup
         .value
         .as_ref()
@@ -642,15 +633,7 @@ pub async fn get_product(
     let mut detail = match cached_detail {
         Some(detail) => detail,
         None => {
-            let detail = match load_detail(&mut conn, &id_or_slug).await {
-                Ok(detail) => detail,
-                Err(err) => {
-                    if err.status().is_client_error() {
-                        conn.finish();
-                    }
-                    return Err(err);
-                }
-            };
+            let detail = load_detail(&mut conn, &id_or_slug).await?;
             if !ttl.is_zero()
                 && let Ok(raw) = serde_json::to_vec(&detail)
             {
@@ -662,7 +645,7 @@ pub async fn get_product(
     // Stock is read fresh: it moves with every sale.
     let ids: Vec<Uuid> = detail.variants.iter().map(|v| v.id).collect();
     let stock = db::stock_of_variants(&mut conn, &ids).await?;
-    conn.finish();
+    drop(conn);
     for variant in &mut detail.variants {
         let mine = stock.iter().filter(|s| s.variant_id == variant.id);
         variant.available_online = mine

@@ -73,7 +73,6 @@ async fn ready_is_503_when_the_database_does_not_answer() {
         cipher: comptoir_server::crypto::FieldCipher::new(&app.state.config.data_keys),
         catalog_rules: Default::default(),
         gateways: app.state.gateways.clone(),
-        reads: app.state.reads.clone(),
         cache: app.state.cache.clone(),
         config: app.state.config.clone(),
         metrics: app.state.metrics.clone(),
@@ -93,35 +92,4 @@ async fn ready_is_503_when_the_database_does_not_answer() {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["checks"][0]["name"], "database");
     assert_eq!(body["checks"][0]["status"], "down");
-}
-
-async fn pid(conn: &mut comptoir_db::pool::ReadConnection) -> i32 {
-    let conn: &mut sqlx::PgConnection = conn;
-    sqlx::query_scalar::<_, i32>("SELECT pg_backend_pid()")
-        .fetch_one(conn)
-        .await
-        .unwrap()
-}
-
-#[tokio::test]
-async fn read_connections_are_reused_only_when_their_user_finished_cleanly() {
-    let app = TestApp::builder().redis(RedisChoice::InProcess).spawn().await;
-    let mut first = app.state.reads.acquire().await.unwrap();
-    let first_pid = pid(&mut first).await;
-    first.finish();
-    let mut again = app.state.reads.acquire().await.unwrap();
-    assert_eq!(
-        pid(&mut again).await,
-        first_pid,
-        "a clean connection serves the next request"
-    );
-    // Dropped without finishing (an error, a cancelled request): closed.
-    drop(again);
-    let mut fresh = app.state.reads.acquire().await.unwrap();
-    assert_ne!(pid(&mut fresh).await, first_pid);
-    fresh.finish();
-    // The catalog still answers through it.
-    assert_eq!(app.get("/api/v1/products?limit=5").await.status(), 200);
-    assert_eq!(app.get("/api/v1/products/no-such-product").await.status(), 404);
-    assert_eq!(app.get("/api/v1/products?limit=5").await.status(), 200);
 }
