@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use secrecy::ExposeSecret;
 
 use crate::config::Config;
 
@@ -45,6 +46,24 @@ enum Command {
     Admin {
         #[command(subcommand)]
         command: AdminCommand,
+    },
+    /// Write a compressed pg_dump with its SHA-256 checksum into DIR and
+    /// keep the last KEEP.
+    Backup {
+        #[arg(long, default_value = "var/backups")]
+        dir: std::path::PathBuf,
+        #[arg(long, default_value_t = 14)]
+        keep: usize,
+    },
+    /// Restore a backup into a new, empty database (created when missing),
+    /// after checking its checksum.
+    Restore {
+        /// The `.dump` file written by `comptoir backup`.
+        #[arg(long)]
+        from: std::path::PathBuf,
+        /// The database to restore into, such as postgres://postgres@127.0.0.1/comptoir_restored.
+        #[arg(long)]
+        into: String,
     },
 }
 
@@ -150,6 +169,20 @@ pub fn main() -> ExitCode {
                 Ok(())
             }
             Command::Openapi => Ok(()),
+            Command::Backup { dir, keep } => {
+                let file = crate::backup::backup(config.database_url.expose_secret(), &dir, keep).await?;
+                println!("{}", file.display());
+                Ok(())
+            }
+            Command::Restore { from, into } => {
+                crate::backup::restore(&from, &into).await?;
+                println!(
+                    "restored {} into {}",
+                    from.display(),
+                    crate::config::redact_url_password(&into)
+                );
+                Ok(())
+            }
             Command::Admin {
                 command: AdminCommand::Create { email, password },
             } => {

@@ -123,6 +123,8 @@ const KNOWN_DEVELOPMENT_SECRETS: &[&str] = &[
     "secret",
     "development",
     "dev-secret-change-me-dev-secret-change-me",
+    // deploy/.env.example and deploy/k8s/secret.example.yaml
+    "change-me-to-a-long-random-secret-of-at-least-32-bytes",
 ];
 
 const MIN_SECRET_BYTES: usize = 32;
@@ -422,6 +424,14 @@ impl Config {
                 problem: "is a development value; set a random secret of at least 32 bytes".to_owned(),
             });
         }
+        if self.data_keys.iter().any(|(_, key)| key.iter().all(|b| *b == key[0])) {
+            return Err(ConfigError {
+                variable: "DATA_KEYS",
+                problem:
+                    "holds a key of one repeated byte (the example's zeros?); generate one with openssl rand -hex 32"
+                        .to_owned(),
+            });
+        }
         if self.data_keys_development {
             return Err(ConfigError {
                 variable: "DATA_KEYS",
@@ -601,7 +611,7 @@ fn default_instance_id() -> String {
     format!("{host}-{}", std::process::id())
 }
 
-fn redact_url_password(url: &str) -> String {
+pub fn redact_url_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
@@ -695,7 +705,15 @@ mod tests {
         ])
         .unwrap_err();
         assert_eq!(no_data_key.variable, "DATA_KEYS");
-        let data_key = format!("d1:{}", "ab".repeat(32));
+        let zeros = format!("d1:{}", "00".repeat(32));
+        let example = config(&[
+            ("COMPTOIR_ENV", "production"),
+            ("JWT_SECRET", "4f1c9a0e7b2d8e3f6a5c1b9d0e2f7a3c4b8d6e1f"),
+            ("DATA_KEYS", &zeros),
+        ])
+        .unwrap_err();
+        assert_eq!(example.variable, "DATA_KEYS", "the example's key is refused");
+        let data_key = format!("d1:{}", "0123456789abcdef".repeat(4));
         let ok = config(&[
             ("COMPTOIR_ENV", "production"),
             ("JWT_SECRET", "4f1c9a0e7b2d8e3f6a5c1b9d0e2f7a3c4b8d6e1f"),

@@ -68,8 +68,17 @@ pub async fn payment_received(
     db::set_invoice_number(conn, order.id, &invoice).await?;
     let _ = state;
     queue_email(conn, &paid, OrderEmail::Paid { invoice: &invoice }).await?;
-    metrics::counter!("comptoir_orders_paid_total", "channel" => paid.channel.clone()).increment(1);
-    metrics::counter!("comptoir_revenue_minor_total", "channel" => paid.channel.clone())
+    // The store collecting the order, or `online` for a delivery.
+    let store = match paid.pickup_location_id {
+        Some(location) => comptoir_db::inventory::get_location(conn, location)
+            .await
+            .map(|l| l.code)
+            .unwrap_or_else(|_| location.to_string()),
+        None => "online".to_owned(),
+    };
+    metrics::counter!("comptoir_orders_paid_total", "channel" => paid.channel.clone(), "store" => store.clone())
+        .increment(1);
+    metrics::counter!("comptoir_revenue_minor_total", "channel" => paid.channel.clone(), "store" => store)
         .increment(u64::try_from(payment.amount_minor).unwrap_or(0));
     Ok(())
 }

@@ -209,6 +209,43 @@ fn describe_metrics() {
         "Outbox delivery attempts, by topic and outcome."
     );
     describe_counter!("panics_total", "Handler panics caught and answered with a 500.");
+    describe_gauge!("stock_alerts_open", "Low-stock alerts open, all locations together.");
+    describe_counter!(
+        "comptoir_orders_paid_total",
+        "Orders paid, by channel and store (`online` for delivery)."
+    );
+    describe_counter!(
+        "comptoir_revenue_minor_total",
+        "Money received for paid orders, in cents, by channel and store."
+    );
+    describe_counter!("comptoir_checkouts_total", "Checkouts answered, by payment status.");
+    describe_counter!(
+        "comptoir_payments_reconciled_total",
+        "Payments whose lost outcome the reconciliation settled."
+    );
+    describe_counter!(
+        "comptoir_payment_outcome_unknown_total",
+        "Gateway calls whose outcome was not known."
+    );
+    describe_counter!(
+        "comptoir_webhooks_refused_total",
+        "Webhooks refused for their signature."
+    );
+    // Counters appear in /metrics once touched: every series the dashboards
+    // and alerts use is listed from the start, at zero.
+    for name in [
+        "comptoir_payments_reconciled_total",
+        "comptoir_payment_outcome_unknown_total",
+        "panics_total",
+    ] {
+        metrics::counter!(name).increment(0);
+    }
+    metrics::counter!("comptoir_webhooks_refused_total", "gateway" => "stripe").increment(0);
+    metrics::counter!("cache_hits_total", "namespace" => "catalog").increment(0);
+    metrics::counter!("cache_misses_total", "namespace" => "catalog").increment(0);
+    metrics::counter!("comptoir_checkouts_total", "payment" => "succeeded").increment(0);
+    metrics::counter!("comptoir_orders_paid_total", "channel" => "web", "store" => "online").increment(0);
+    metrics::counter!("comptoir_revenue_minor_total", "channel" => "web", "store" => "online").increment(0);
 }
 
 /// A `MakeWriter` that appends to a shared buffer: tests read back log lines.

@@ -293,3 +293,11 @@ pub async fn has_movements(conn: &mut PgConnection, location_id: Uuid) -> Result
     .await?;
     Ok(exists)
 }
+
+/// How many low-stock alerts are open, all locations together.
+pub async fn open_alert_count(conn: &mut PgConnection) -> Result<i64> {
+    let n = sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM stock_alerts WHERE closed_at IS NULL"#)
+        .fetch_one(conn)
+        .await?;
+    Ok(n)
+}

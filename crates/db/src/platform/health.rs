@@ -26,3 +26,15 @@ pub async fn pending_migrations(conn: &mut PgConnection) -> Result<Vec<i64>> {
         .map(|m| m.version)
         .collect())
 }
+
+/// How many tables the database's public schema holds (a restore goes into
+/// an empty one only).
+pub async fn user_table_count(conn: &mut PgConnection) -> Result<i64> {
+    let n = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM information_schema.tables
+            WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"#
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(n)
+}

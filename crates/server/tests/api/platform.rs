@@ -2,6 +2,7 @@
 //! observability, cache, idempotency, outbox, audit log and process lifecycle.
 
 mod audit;
+mod backup;
 mod cache;
 mod errors;
 mod health;

@@ -6,7 +6,8 @@ use axum::response::{IntoResponse, Response};
 
 use crate::app::AppState;
 
-/// Request, database pool, cache and outbox metrics of this instance.
+/// Request, database pool, cache and outbox metrics of this instance, and
+/// the shop's own (orders, revenue, payments, open low-stock alerts).
 #[utoipa::path(
     get,
     path = "/metrics",
@@ -39,11 +40,15 @@ fn record_pool_gauges(state: &AppState) {
 async fn record_outbox_gauges(state: &AppState) {
     let stats = async {
         let mut conn = state.db.acquire().await?;
-        comptoir_db::platform::outbox::queue_stats(&mut conn).await
+        let stats = comptoir_db::platform::outbox::queue_stats(&mut conn).await?;
+        let alerts = comptoir_db::inventory::open_alert_count(&mut conn).await?;
+        Ok::<_, comptoir_db::Error>((stats, alerts))
     }
     .await;
     match stats {
-        Ok(stats) => {
+        Ok((stats, alerts)) => {
+            #[expect(clippy::cast_precision_loss, reason = "alert counts are far below 2^52")]
+            metrics::gauge!("stock_alerts_open").set(alerts as f64);
             #[expect(clippy::cast_precision_loss, reason = "queue depths are far below 2^52")]
             let (pending, parked) = (stats.pending as f64, stats.parked as f64);
             metrics::gauge!("outbox_pending_events").set(pending);

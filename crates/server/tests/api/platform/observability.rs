@@ -145,3 +145,149 @@ async fn the_outbox_backlog_is_measured_with_its_age() {
     assert_eq!(stats.parked, 0);
     assert!((90.0..120.0).contains(&stats.oldest_pending_seconds), "{stats:?}");
 }
+
+/// The metric names a PromQL expression reads (`foo_bucket` is the
+/// histogram `foo`'s own series).
+fn metrics_in(expr: &str) -> Vec<String> {
+    const PROMQL: &[&str] = &[
+        "sum",
+        "rate",
+        "increase",
+        "by",
+        "on",
+        "max",
+        "min",
+        "clamp_min",
+        "histogram_quantile",
+        "offset",
+        "le",
+        "instance",
+        "route",
+        "status",
+        "state",
+        "namespace",
+        "store",
+        "channel",
+        "payment",
+        "job",
+        "without",
+        "and",
+        "or",
+        "unless",
+        "avg",
+        "count",
+        "ignoring",
+        "group_left",
+        "group_right",
+        "method",
+    ];
+    // Label values and legend templates are not metric names.
+    let mut unquoted = String::new();
+    let mut in_quotes = false;
+    for c in expr.chars() {
+        if c == '"' {
+            in_quotes = !in_quotes;
+        } else if !in_quotes {
+            unquoted.push(c);
+        }
+    }
+    // Words: a letter then letters, digits and underscores, not preceded by
+    // a digit (`5m` is a duration).
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut previous = ' ';
+    for c in unquoted.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_lowercase() || (!word.is_empty() && (c.is_ascii_digit() || c == '_')) {
+            if word.is_empty() && (previous.is_ascii_alphanumeric() || previous == '_') {
+                previous = c;
+                continue;
+            }
+            word.push(c);
+        } else if !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
+        previous = c;
+    }
+    words
+        .into_iter()
+        .filter(|w| !PROMQL.contains(&w.as_str()) && w != "up")
+        .collect()
+}
+
+#[tokio::test]
+async fn every_metric_an_alert_or_a_dashboard_reads_is_exposed() {
+    let app = TestApp::spawn().await;
+    // A request of each kind, so the request series exist.
+    assert_eq!(app.get("/api/v1/products?limit=1").await.status(), 200);
+    let exposed = app.get("/metrics").await.text().await.unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+
+    let mut expressions = Vec::new();
+    let rules: serde_yaml_like::Rules = serde_yaml_like::read(&root.join("deploy/prometheus/alerts.yml"));
+    expressions.extend(rules.exprs);
+    for dashboard in ["comptoir-service.json", "comptoir-business.json"] {
+        let text = std::fs::read_to_string(root.join("deploy/grafana/dashboards").join(dashboard)).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for panel in json["panels"].as_array().unwrap() {
+            for target in panel["targets"].as_array().unwrap() {
+                expressions.push(target["expr"].as_str().unwrap().to_owned());
+            }
+        }
+    }
+    assert!(expressions.len() > 10);
+    let mut missing = Vec::new();
+    for expr in &expressions {
+        for metric in metrics_in(expr) {
+            let present = exposed.lines().any(|line| {
+                !line.starts_with('#')
+                    && (line.starts_with(&format!("{metric}{{")) || line.starts_with(&format!("{metric} ")))
+            });
+            if !present {
+                missing.push(metric);
+            }
+        }
+    }
+    missing.sort();
+    missing.dedup();
+    assert!(
+        missing.is_empty(),
+        "read by an alert or a panel, absent from /metrics: {missing:?}"
+    );
+}
+
+/// The `expr` lines of the alert rules (a YAML reader would be one more
+/// dependency for one test: the file's own layout is enough).
+mod serde_yaml_like {
+    pub struct Rules {
+        pub exprs: Vec<String>,
+    }
+
+    pub fn read(path: &std::path::Path) -> Rules {
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut exprs = Vec::new();
+        let mut lines = text.lines().peekable();
+        while let Some(line) = lines.next() {
+            let trimmed = line.trim_start();
+            if let Some(rest) = trimmed.strip_prefix("expr:") {
+                let rest = rest.trim();
+                if rest == "|" {
+                    let indent = line.len() - trimmed.len();
+                    let mut block = String::new();
+                    while let Some(next) = lines.peek() {
+                        let next_indent = next.len() - next.trim_start().len();
+                        if next.trim().is_empty() || next_indent <= indent {
+                            break;
+                        }
+                        block.push_str(next.trim());
+                        block.push(' ');
+                        lines.next();
+                    }
+                    exprs.push(block);
+                } else {
+                    exprs.push(rest.to_owned());
+                }
+            }
+        }
+        Rules { exprs }
+    }
+}
