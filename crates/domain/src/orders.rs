@@ -75,6 +75,18 @@ impl OrderStatus {
         )
     }
 
+    /// Where a refund leaves the order: `refunded` once everything paid is
+    /// given back; a partial refund before shipping (a line out of stock)
+    /// leaves it where it is, so the rest still ships; after shipping, it
+    /// becomes `partially_refunded`.
+    pub fn after_refund(self, fully: bool) -> Self {
+        match (fully, self) {
+            (true, _) => Self::Refunded,
+            (false, Self::Paid | Self::Processing) => self,
+            (false, _) => Self::PartiallyRefunded,
+        }
+    }
+
     /// Whether money was taken for the order (it may be refunded).
     pub fn is_paid(self) -> bool {
         matches!(
@@ -411,6 +423,18 @@ mod tests {
         for status in OrderStatus::ALL {
             assert_eq!(OrderStatus::parse(status.as_str()), Some(status));
         }
+    }
+
+    #[test]
+    fn a_partial_refund_before_shipping_lets_the_rest_ship() {
+        use OrderStatus::*;
+        assert_eq!(Paid.after_refund(false), Paid);
+        assert_eq!(Processing.after_refund(false), Processing);
+        assert_eq!(Shipped.after_refund(false), PartiallyRefunded);
+        assert_eq!(Delivered.after_refund(false), PartiallyRefunded);
+        assert_eq!(PartiallyRefunded.after_refund(false), PartiallyRefunded);
+        assert_eq!(Processing.after_refund(true), Refunded);
+        assert!(Paid.after_refund(false).can_become(Processing));
     }
 
     #[test]

@@ -488,7 +488,7 @@ async fn refunds_by_line_restock_and_never_exceed_what_was_paid() {
             .unwrap()
             .starts_with("AV-20")
     );
-    assert_eq!(first["order"]["status"], "partially_refunded");
+    assert_eq!(first["order"]["status"], "paid", "the rest still ships");
     assert_eq!(
         stock_of(&app, variant).await,
         (3, 0),
@@ -516,7 +516,37 @@ async fn refunds_by_line_restock_and_never_exceed_what_was_paid() {
     assert_eq!(status, 422, "only two units are left to refund: {too_many}");
 
     // 90 € of goods ship free.
-    let rest = 3000 * 3 - 3000;
+    // The rest of the order goes out; a refund after shipping marks it.
+    let shipped = app
+        .client
+        .post(app.url(&format!("/api/v1/admin/orders/{id}/transitions")))
+        .header("authorization", bearer(&admin))
+        .header("idempotency-key", Uuid::now_v7().to_string())
+        .json(&json!({"to": "shipped"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(shipped.status(), 409, "paid goes to processing first");
+    for to in ["processing", "shipped"] {
+        let moved = app
+            .client
+            .post(app.url(&format!("/api/v1/admin/orders/{id}/transitions")))
+            .header("authorization", bearer(&admin))
+            .header("idempotency-key", Uuid::now_v7().to_string())
+            .json(&json!({"to": to}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(moved.status(), 200, "{to}");
+    }
+    let (status, gesture) = refund(
+        json!({"amount_minor": 500, "reason": "retard de livraison"}),
+        Uuid::now_v7().to_string(),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(gesture["order"]["status"], "partially_refunded");
+    let rest = 3000 * 3 - 3000 - 500;
     let (status, last) = refund(
         json!({"amount_minor": rest, "reason": "geste"}),
         Uuid::now_v7().to_string(),

@@ -618,15 +618,23 @@ pub async fn refund_order(
     refund.restock = restock;
     refund.lines = serde_json::to_value(&lines).map_err(AppError::internal)?;
     let after = db::get_order(&mut request.tx, order.id).await?;
-    let to = if after.refunded_minor >= after.paid_minor {
-        OrderStatus::Refunded
-    } else {
-        OrderStatus::PartiallyRefunded
-    };
-    let after = if status_of(&after) == to {
+    let now = status_of(&after);
+    let to = now.after_refund(after.refunded_minor >= after.paid_minor);
+    let history_note = format!("refund of {}: {reason}", crate::orders::euros(amount));
+    let after = if now == to {
+        // The status stays; the history still says what happened.
+        db::record_history(
+            &mut request.tx,
+            after.id,
+            Some(now.as_str()),
+            now.as_str(),
+            actor,
+            Some(&history_note),
+        )
+        .await?;
         after
     } else {
-        db::set_status(&mut request.tx, &after, to.as_str(), actor, Some(&reason)).await?
+        db::set_status(&mut request.tx, &after, to.as_str(), actor, Some(&history_note)).await?
     };
     payments_db::set_refund_details(&mut request.tx, refund.id, restock, &refund.lines).await?;
     let body = RefundResponse {
