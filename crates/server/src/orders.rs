@@ -94,25 +94,9 @@ pub async fn cancel(conn: &mut PgConnection, order: &Order, actor: Actor, note: 
                 stock::close_reservation(conn, reservation.id, Closing::Release, actor).await?;
             }
             "committed" => {
-                let returned = stock::apply(
-                    conn,
-                    &NewMovement {
-                        variant_id: reservation.variant_id,
-                        location_id: reservation.location_id,
-                        kind: MovementKind::Return,
-                        reason: None,
-                        on_hand_delta: reservation.quantity,
-                        reserved_delta: 0,
-                        note: Some(&format!("order {} cancelled", order.number)),
-                        actor,
-                        reference_type: Some("order"),
-                        reference_id: Some(order.id),
-                    },
-                )
-                .await?;
-                if let Err(lacking) = returned {
-                    return Err(crate::api::inventory::insufficient(&[lacking]));
-                }
+                let note = format!("order {} cancelled", order.number);
+                let units = (reservation.variant_id, reservation.location_id, reservation.quantity);
+                return_to_stock(conn, order, units, actor, &note).await?;
             }
             _ => {}
         }
@@ -120,6 +104,35 @@ pub async fn cancel(conn: &mut PgConnection, order: &Order, actor: Actor, note: 
     let cancelled = db::set_status(conn, order, OrderStatus::Cancelled.as_str(), actor, Some(note)).await?;
     queue_email(conn, &cancelled, OrderEmail::Cancelled).await?;
     Ok(cancelled)
+}
+
+/// Units of a sold order back on the shelf they left: `(variant,
+/// location, quantity)`, recorded as a return in the ledger.
+pub async fn return_to_stock(
+    conn: &mut PgConnection,
+    order: &Order,
+    (variant_id, location_id, quantity): (uuid::Uuid, uuid::Uuid, i32),
+    actor: Actor,
+    note: &str,
+) -> Result<(), AppError> {
+    let returned = stock::apply(
+        conn,
+        &NewMovement {
+            variant_id,
+            location_id,
+            kind: MovementKind::Return,
+            reason: None,
+            on_hand_delta: quantity,
+            reserved_delta: 0,
+            note: Some(note),
+            actor,
+            reference_type: Some("order"),
+            reference_id: Some(order.id),
+        },
+    )
+    .await?;
+    returned.map_err(|lacking| crate::api::inventory::insufficient(&[lacking]))?;
+    Ok(())
 }
 
 /// The emails an order sends.

@@ -260,58 +260,27 @@ pub async fn settle(
     {
         // The order was already paid by another payment: this one is
         // recorded as a duplicate and given back.
-        let updated = db::update_payment(
-            conn,
-            payment.id,
-            &PaymentUpdate {
-                status: "duplicate",
-                gateway_reference: Some(reference),
-                ..Default::default()
-            },
-        )
-        .await?;
-        db::append_ledger(
-            conn,
-            &LedgerEntry {
-                payment_id: payment.id,
-                order_id: payment.order_id,
-                kind: "capture",
-                amount_minor: payment.amount_minor,
-                gateway_reference: Some(reference),
-                detail: json!({"gateway": payment.gateway, "duplicate": true}),
-            },
-        )
-        .await?;
+        let update = PaymentUpdate {
+            status: "duplicate",
+            gateway_reference: Some(reference),
+            ..Default::default()
+        };
+        let detail = json!({"gateway": payment.gateway, "duplicate": true});
+        let updated = record(conn, &payment, &update, &[("capture", payment.amount_minor)], detail).await?;
         comptoir_db::platform::outbox::enqueue(conn, REFUND_LATE_PAYMENT, &json!({"payment_id": payment.id})).await?;
         tracing::warn!(payment = %payment.id, order = %order.number, "a second payment succeeded for a paid order; refunding it");
         return Ok(updated);
     }
+    let amount = payment.amount_minor;
     let updated = match outcome {
         ChargeOutcome::Succeeded { reference } => {
-            let updated = db::update_payment(
-                conn,
-                payment.id,
-                &PaymentUpdate {
-                    status: "succeeded",
-                    gateway_reference: Some(reference),
-                    ..Default::default()
-                },
-            )
-            .await?;
-            for kind in ["authorization", "capture"] {
-                db::append_ledger(
-                    conn,
-                    &LedgerEntry {
-                        payment_id: payment.id,
-                        order_id: payment.order_id,
-                        kind,
-                        amount_minor: payment.amount_minor,
-                        gateway_reference: Some(reference),
-                        detail: json!({"gateway": payment.gateway}),
-                    },
-                )
-                .await?;
-            }
+            let update = PaymentUpdate {
+                status: "succeeded",
+                gateway_reference: Some(reference),
+                ..Default::default()
+            };
+            let ledger = [("authorization", amount), ("capture", amount)];
+            let updated = record(conn, &payment, &update, &ledger, json!({"gateway": payment.gateway})).await?;
             crate::orders::payment_received(conn, state, &order, &updated, actor).await?;
             updated
         }
@@ -320,87 +289,64 @@ pub async fn settle(
             code,
             message,
         } => {
-            let updated = db::update_payment(
-                conn,
-                payment.id,
-                &PaymentUpdate {
-                    status: "failed",
-                    gateway_reference: reference.as_deref(),
-                    failure_code: Some(code),
-                    failure_message: Some(message),
-                    ..Default::default()
-                },
-            )
-            .await?;
-            db::append_ledger(
-                conn,
-                &LedgerEntry {
-                    payment_id: payment.id,
-                    order_id: payment.order_id,
-                    kind: "failure",
-                    amount_minor: 0,
-                    gateway_reference: reference.as_deref(),
-                    detail: json!({"code": code, "message": message}),
-                },
-            )
-            .await?;
-            updated
+            let update = PaymentUpdate {
+                status: "failed",
+                gateway_reference: reference.as_deref(),
+                failure_code: Some(code),
+                failure_message: Some(message),
+                ..Default::default()
+            };
+            let detail = json!({"code": code, "message": message});
+            record(conn, &payment, &update, &[("failure", 0)], detail).await?
         }
         ChargeOutcome::RequiresAction { reference, next_action } => {
             if payment.status == "requires_action" {
                 return Ok(payment);
             }
-            let updated = db::update_payment(
-                conn,
-                payment.id,
-                &PaymentUpdate {
-                    status: "requires_action",
-                    gateway_reference: Some(reference),
-                    next_action: Some(next_action.clone()),
-                    ..Default::default()
-                },
-            )
-            .await?;
-            db::append_ledger(
-                conn,
-                &LedgerEntry {
-                    payment_id: payment.id,
-                    order_id: payment.order_id,
-                    kind: "action_required",
-                    amount_minor: 0,
-                    gateway_reference: Some(reference),
-                    detail: next_action.clone(),
-                },
-            )
-            .await?;
-            updated
+            let update = PaymentUpdate {
+                status: "requires_action",
+                gateway_reference: Some(reference),
+                next_action: Some(next_action.clone()),
+                ..Default::default()
+            };
+            record(conn, &payment, &update, &[("action_required", 0)], next_action.clone()).await?
         }
         ChargeOutcome::Cancelled { reference } => {
-            let updated = db::update_payment(
-                conn,
-                payment.id,
-                &PaymentUpdate {
-                    status: "cancelled",
-                    gateway_reference: reference.as_deref(),
-                    ..Default::default()
-                },
-            )
-            .await?;
-            db::append_ledger(
-                conn,
-                &LedgerEntry {
-                    payment_id: payment.id,
-                    order_id: payment.order_id,
-                    kind: "cancellation",
-                    amount_minor: 0,
-                    gateway_reference: reference.as_deref(),
-                    detail: json!({}),
-                },
-            )
-            .await?;
-            updated
+            let update = PaymentUpdate {
+                status: "cancelled",
+                gateway_reference: reference.as_deref(),
+                ..Default::default()
+            };
+            record(conn, &payment, &update, &[("cancellation", 0)], json!({})).await?
         }
     };
+    Ok(updated)
+}
+
+/// Writes what a gateway said: the payment's new state and its ledger
+/// entries `(kind, amount)`, with the gateway's reference.
+async fn record(
+    conn: &mut PgConnection,
+    payment: &Payment,
+    update: &PaymentUpdate<'_>,
+    ledger: &[(&str, i64)],
+    detail: Value,
+) -> Result<Payment, AppError> {
+    let updated = db::update_payment(conn, payment.id, update).await?;
+    for (kind, amount_minor) in ledger {
+        db::append_ledger(
+            conn,
+            &LedgerEntry {
+                payment_id: payment.id,
+                order_id: payment.order_id,
+                kind,
+                amount_minor: *amount_minor,
+                gateway_reference: update.gateway_reference,
+                detail: detail.clone(),
+            },
+        )
+        .await?;
+    }
     Ok(updated)
 }
 

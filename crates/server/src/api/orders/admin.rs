@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use comptoir_db::Optional;
 use comptoir_db::PgConnection;
-use comptoir_db::inventory::{self as stock, MovementKind, NewMovement};
+use comptoir_db::inventory as stock;
 use comptoir_db::orders::{self as db, DocumentKind, Order};
 use comptoir_db::payments::{self as payments_db, LedgerEntry, PaymentUpdate, Refund};
 use comptoir_db::platform::audit::Actor;
@@ -25,7 +25,7 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{AppError, FieldError};
 use crate::extract::{Json, Path, Query};
-use crate::orders::{OrderEmail, cancel, payment_received, queue_email, status_of};
+use crate::orders::{OrderEmail, cancel, payment_received, queue_email, return_to_stock, status_of};
 use crate::payments::{AnyGateway, Gateway, GatewayError, RefundRequest, settle};
 use crate::platform::idempotency::Idempotent;
 
@@ -593,26 +593,9 @@ pub async fn refund_order(
         // Levels are locked in (variant, location) order, as every stock
         // change does, so a refund never deadlocks with a checkout.
         returns.sort();
-        for (variant_id, location_id, quantity) in returns {
-            let returned = stock::apply(
-                &mut request.tx,
-                &NewMovement {
-                    variant_id,
-                    location_id,
-                    kind: MovementKind::Return,
-                    reason: None,
-                    on_hand_delta: quantity,
-                    reserved_delta: 0,
-                    note: Some(&format!("refund of order {}", order.number)),
-                    actor,
-                    reference_type: Some("order"),
-                    reference_id: Some(order.id),
-                },
-            )
-            .await?;
-            if let Err(lacking) = returned {
-                return Err(crate::api::inventory::insufficient(&[lacking]));
-            }
+        let note = format!("refund of order {}", order.number);
+        for units in returns {
+            return_to_stock(&mut request.tx, &order, units, actor, &note).await?;
         }
     }
     refund.restock = restock;

@@ -48,6 +48,35 @@ fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
     response
 }
 
+/// The order with its lines and billing address (the shipping one when no
+/// other was given), if the caller may read it; the connection stays open
+/// for more.
+async fn readable(
+    state: &crate::app::AppState,
+    caller: &MaybeCaller,
+    headers: &HeaderMap,
+    id: Uuid,
+) -> Result<
+    (
+        comptoir_db::pool::PooledConnection,
+        comptoir_db::orders::Order,
+        Vec<comptoir_db::orders::OrderLine>,
+        Option<crate::api::checkout::AddressInput>,
+    ),
+    AppError,
+> {
+    let mut conn = state.db.acquire().await?;
+    let order = db::get_order(&mut conn, id)
+        .await
+        .optional()?
+        .ok_or_else(order_not_found)?;
+    check_reader(&order, caller, headers)?;
+    let lines = db::order_lines(&mut conn, order.id).await?;
+    let billing = unseal(&state.cipher, order.billing_address_sealed.as_deref())
+        .or_else(|| unseal(&state.cipher, Some(&order.shipping_address_sealed)));
+    Ok((conn, order, lines, billing))
+}
+
 /// The invoice of a paid order, for its owner and the staff.
 #[utoipa::path(
     get,
@@ -68,15 +97,8 @@ pub async fn get_invoice(
     Path(id): Path<Uuid>,
     Query(query): Query<DocumentQuery>,
 ) -> Result<Response, AppError> {
-    let mut conn = state.db.acquire().await?;
-    let order = db::get_order(&mut conn, id)
-        .await
-        .optional()?
-        .ok_or_else(order_not_found)?;
-    check_reader(&order, &caller, &headers)?;
-    let lines = db::order_lines(&mut conn, order.id).await?;
-    let billing = unseal(&state.cipher, order.billing_address_sealed.as_deref())
-        .or_else(|| unseal(&state.cipher, Some(&order.shipping_address_sealed)));
+    let (conn, order, lines, billing) = readable(&state, &caller, &headers, id).await?;
+    drop(conn);
     let statement = documents::invoice_of(&state.config, &order, &lines, billing).ok_or_else(|| {
         AppError::not_found(
             "order.not_invoiced",
@@ -107,20 +129,13 @@ pub async fn get_credit_note(
     Path((id, refund_id)): Path<(Uuid, Uuid)>,
     Query(query): Query<DocumentQuery>,
 ) -> Result<Response, AppError> {
-    let mut conn = state.db.acquire().await?;
-    let order = db::get_order(&mut conn, id)
-        .await
-        .optional()?
-        .ok_or_else(order_not_found)?;
-    check_reader(&order, &caller, &headers)?;
+    let (mut conn, order, lines, billing) = readable(&state, &caller, &headers, id).await?;
     let refund = payments_db::refunds_of_order(&mut conn, order.id)
         .await?
         .into_iter()
         .find(|r| r.id == refund_id)
         .ok_or_else(|| AppError::not_found("order.credit_note_not_found", "No such credit note for this order."))?;
-    let lines = db::order_lines(&mut conn, order.id).await?;
-    let billing = unseal(&state.cipher, order.billing_address_sealed.as_deref())
-        .or_else(|| unseal(&state.cipher, Some(&order.shipping_address_sealed)));
+    drop(conn);
     let statement = documents::credit_note_of(&state.config, &order, &lines, &refund, billing)
         .ok_or_else(|| AppError::not_found("order.credit_note_not_found", "No such credit note for this order."))?;
     answer(&statement, query.format.as_deref())
