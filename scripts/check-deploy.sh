@@ -32,6 +32,16 @@ services=$(cd deploy && POSTGRES_PASSWORD=x JWT_SECRET=x DATA_KEYS=x GRAFANA_ADM
   docker-compose -f compose.yaml config --services)
 echo "compose: $(echo "$services" | sort | tr '\n' ' ')"
 
+# No container engine here to build the image: at least every path the
+# Dockerfile copies from the repository exists, and every crate is listed.
+grep -E '^COPY [^-]' deploy/Dockerfile | awk '{for (i = 2; i < NF; i++) print $i}' | while read -r path; do
+  [ -e "$path" ] || { echo "deploy/Dockerfile copies $path, which does not exist" >&2; exit 1; }
+done
+for crate in crates/*/; do
+  grep -q "COPY ${crate}Cargo.toml" deploy/Dockerfile || { echo "deploy/Dockerfile does not copy ${crate}Cargo.toml" >&2; exit 1; }
+done
+echo "Dockerfile: every copied path exists"
+
 deploy/nginx/make-dev-cert.sh "$tmp/certs" >/dev/null
 {
   echo "pid $tmp/nginx.pid;"
