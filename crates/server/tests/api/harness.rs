@@ -322,6 +322,14 @@ impl TestAppBuilder {
         vars.insert("DATABASE_URL".into(), database.url.clone());
         vars.entry("CACHE_PREFIX".into())
             .or_insert_with(|| format!("{}:", database.name));
+        // Emails a test delivers land in a folder of its own, never in the
+        // source tree.
+        vars.entry("MAIL_DIR".into()).or_insert_with(|| {
+            std::env::temp_dir()
+                .join(format!("comptoir-mail-{}", database.name))
+                .to_string_lossy()
+                .into_owned()
+        });
         match self.redis {
             RedisChoice::SharedIfAnswering if shared_redis_answers().await => {
                 vars.insert("REDIS_URL".into(), redis_url());
