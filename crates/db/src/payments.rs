@@ -32,8 +32,6 @@ pub struct Payment {
     pub updated_at: OffsetDateTime,
 }
 
-pub const ONE_SUCCESS_PER_ORDER: &str = "payments_one_success_per_order";
-
 /// A payment attempt to record.
 #[derive(Debug, Clone)]
 pub struct NewPayment<'a> {
@@ -448,18 +446,6 @@ pub async fn test_refund(
     .fetch_one(conn)
     .await?;
     Ok(Some(id))
-}
-
-/// How many charges the test gateway holds under a key prefix (tests count
-/// charges per order this way).
-pub async fn count_test_charges(conn: &mut PgConnection, status: &str) -> Result<i64> {
-    let n = sqlx::query_scalar!(
-        r#"SELECT count(*) AS "n!" FROM test_gateway_charges WHERE status = $1"#,
-        status
-    )
-    .fetch_one(conn)
-    .await?;
-    Ok(n)
 }
 
 pub async fn set_refund_details(conn: &mut PgConnection, id: Uuid, restock: bool, lines: &Value) -> Result<()> {

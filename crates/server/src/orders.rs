@@ -4,17 +4,18 @@
 
 use std::time::Duration;
 
+use comptoir_db::PgConnection;
 use comptoir_db::inventory::{self as stock, Closing, MovementKind, NewMovement};
 use comptoir_db::orders::{self as db, DocumentKind, Order};
 use comptoir_db::payments::{self as payments_db, Payment};
 use comptoir_db::platform::audit::Actor;
 use comptoir_db::platform::outbox;
-use comptoir_db::{Optional, PgConnection};
 use comptoir_domain::orders::OrderStatus;
 use serde_json::json;
 use tokio::sync::watch;
 
 use crate::app::AppState;
+use crate::documents::euros;
 use crate::error::AppError;
 use crate::mail::{self, Email};
 use crate::payments::{AnyGateway, Gateway, REFUND_LATE_PAYMENT, settle};
@@ -31,19 +32,12 @@ pub fn status_of(order: &Order) -> OrderStatus {
     OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Cancelled)
 }
 
-pub fn euros(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let abs = minor.unsigned_abs();
-    format!("{sign}{},{:02} €", abs / 100, abs % 100)
-}
-
 /// A payment succeeded: the order becomes `paid`, its reserved stock is
 /// sold, its invoice number is issued and the customer hears of it. When
 /// the order can no longer take the money (cancelled because the time ran
 /// out, or its stock is gone), the money goes back.
 pub async fn payment_received(
     conn: &mut PgConnection,
-    state: &AppState,
     order: &Order,
     payment: &Payment,
     actor: Actor,
@@ -66,7 +60,6 @@ pub async fn payment_received(
     db::add_money(conn, order.id, payment.amount_minor, 0).await?;
     let invoice = db::issue_document_number(conn, DocumentKind::Invoice).await?;
     db::set_invoice_number(conn, order.id, &invoice).await?;
-    let _ = state;
     queue_email(conn, &paid, OrderEmail::Paid { invoice: &invoice }).await?;
     // The store collecting the order, or `online` for a delivery.
     let store = match paid.pickup_location_id {
@@ -275,7 +268,7 @@ async fn cancel_one_overdue(state: &AppState, conn: &mut PgConnection, order: &O
     for payment in payments.iter().filter(|p| p.status == "requires_action") {
         let gateway = AnyGateway::named(&state.gateways, &payment.gateway)?;
         let outcome = gateway.cancel(payment).await.map_err(AppError::unavailable)?;
-        settle(conn, state, payment.id, &outcome, Actor::System).await?;
+        settle(conn, payment.id, &outcome, Actor::System).await?;
     }
     let order = db::lock_order(conn, order.id).await?;
     if !matches!(
@@ -297,9 +290,4 @@ async fn cancel_one_overdue(state: &AppState, conn: &mut PgConnection, order: &O
     }
     cancel(conn, &order, Actor::System, "the payment did not come in time").await?;
     Ok(true)
-}
-
-/// The order, if it exists.
-pub async fn find(conn: &mut PgConnection, id: uuid::Uuid) -> Result<Option<Order>, AppError> {
-    Ok(db::get_order(conn, id).await.optional()?)
 }

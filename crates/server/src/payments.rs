@@ -217,7 +217,7 @@ pub async fn run_charge(
         }
     };
     let mut tx = sqlx::Connection::begin(conn).await.map_err(comptoir_db::Error::from)?;
-    let settled = settle(&mut tx, state, payment.id, &outcome, Actor::System).await?;
+    let settled = settle(&mut tx, payment.id, &outcome, Actor::System).await?;
     tx.commit().await.map_err(comptoir_db::Error::from)?;
     Ok(settled)
 }
@@ -227,7 +227,6 @@ pub async fn run_charge(
 /// changes; a settled one is answered as it is.
 pub async fn settle(
     conn: &mut PgConnection,
-    state: &AppState,
     payment_id: uuid::Uuid,
     outcome: &ChargeOutcome,
     actor: Actor,
@@ -281,7 +280,7 @@ pub async fn settle(
             };
             let ledger = [("authorization", amount), ("capture", amount)];
             let updated = record(conn, &payment, &update, &ledger, json!({"gateway": payment.gateway})).await?;
-            crate::orders::payment_received(conn, state, &order, &updated, actor).await?;
+            crate::orders::payment_received(conn, &order, &updated, actor).await?;
             updated
         }
         ChargeOutcome::Failed {
@@ -449,7 +448,7 @@ async fn reconcile_one(state: &AppState, payment_id: uuid::Uuid) -> Result<bool,
         }
     };
     let mut tx = state.db.begin().await?;
-    let after = settle(&mut tx, state, payment.id, &outcome, Actor::System).await?;
+    let after = settle(&mut tx, payment.id, &outcome, Actor::System).await?;
     tx.commit().await?;
     if after.status == payment.status {
         return Ok(false);

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::api::catalog::variants::{OptionPair, options_of};
 use crate::auth::tokens::secret_hash;
 use crate::auth::{MaybeCaller, Principal};
+use crate::documents::euros;
 use crate::error::{AppError, FieldError};
 use crate::extract::{Json, Path};
 
@@ -90,10 +91,6 @@ pub struct CartView {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
-}
-
-fn euros(minor: i64) -> String {
-    format!("{},{:02} €", minor / 100, (minor % 100).abs())
 }
 
 /// Prices the lines as they are now.
@@ -481,7 +478,10 @@ mod tests {
 
     #[test]
     fn amounts_read_the_french_way() {
-        assert_eq!(euros(123_450), "1234,50 €");
-        assert_eq!(euros(5), "0,05 €");
+        // Cart warnings and documents share one formatter: thousands
+        // grouped by a narrow no-break space, the euro sign after a
+        // no-break space.
+        assert_eq!(euros(123_450), "1\u{202f}234,50\u{a0}€");
+        assert_eq!(euros(5), "0,05\u{a0}€");
     }
 }

@@ -133,7 +133,7 @@ pub async fn authenticate_page(state: State, Path(id): Path<String>) -> Result<R
     let charge = comptoir_db::payments::lock_test_charge(&mut conn, &id)
         .await
         .map_err(|_| charge_not_found())?;
-    let amount = crate::orders::euros(charge.amount_minor);
+    let amount = crate::documents::euros(charge.amount_minor);
     let id = html_escape(&charge.id);
     Ok(Html(format!(
         "<!doctype html><html lang=\"fr\"><meta charset=\"utf-8\"><title>3-D Secure (test)</title>\

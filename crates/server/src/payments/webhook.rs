@@ -116,7 +116,7 @@ pub async fn handle_event(
     }
     let handled = match (payment, outcome) {
         (Some(payment), Some(outcome)) => {
-            settle(&mut tx, state, payment.id, outcome, Actor::System).await?;
+            settle(&mut tx, payment.id, outcome, Actor::System).await?;
             Handled::Applied
         }
         _ => Handled::Ignored,

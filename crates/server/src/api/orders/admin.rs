@@ -233,7 +233,7 @@ pub async fn transition_order(
                 },
             )
             .await?;
-            payment_received(&mut request.tx, &state, &order, &updated, actor).await?;
+            payment_received(&mut request.tx, &order, &updated, actor).await?;
             db::get_order(&mut request.tx, order.id).await?
         }
         OrderStatus::Cancelled => {
@@ -279,7 +279,7 @@ pub async fn cancel_with_refund(
             "requires_action" => {
                 let gateway = AnyGateway::named(&state.gateways, &payment.gateway)?;
                 let outcome = gateway.cancel(&payment).await.map_err(AppError::unavailable)?;
-                settle(conn, state, payment.id, &outcome, actor).await?;
+                settle(conn, payment.id, &outcome, actor).await?;
             }
             "awaiting_transfer" => {
                 payments_db::update_payment(
@@ -603,7 +603,7 @@ pub async fn refund_order(
     let after = db::get_order(&mut request.tx, order.id).await?;
     let now = status_of(&after);
     let to = now.after_refund(after.refunded_minor >= after.paid_minor);
-    let history_note = format!("refund of {}: {reason}", crate::orders::euros(amount));
+    let history_note = format!("refund of {}: {reason}", crate::documents::euros(amount));
     let after = if now == to {
         // The status stays; the history still says what happened.
         db::record_history(
