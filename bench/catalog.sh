@@ -8,8 +8,10 @@
 #  - list CPU: `GET /products?limit=20` (20 products with variants and
 #    prices) with whole-answer caching off (CATALOG_CACHE_SECONDS=0), 4
 #    connections; the CPU time of the server and of every PostgreSQL
-#    process over the run, divided by the requests. Facet counts come from
-#    their own cache (they depend only on the filters).
+#    process over the run, divided by the requests; once with the server
+#    talking to PostgreSQL over TCP, once over its Unix socket (when
+#    PG_SOCKET_DIR, default /var/run/postgresql, has one). Facet counts
+#    come from their own cache (they depend only on the filters).
 #  - one client, nothing cached (facets included): list (newest and by
 #    price), search with facets over 24 queries in turn, product detail of
 #    random products: p50, p95, p99.
@@ -17,6 +19,7 @@
 #    alternating rounds: the throughput ratio (target >= 0.5).
 source "$(dirname "$0")/common.sh"
 duration=${DURATION:-10}
+PG_SOCKET_DIR=${PG_SOCKET_DIR:-/var/run/postgresql}
 sizes=${SIZES:-"10000 100000"}
 need wrk wrk
 
@@ -92,27 +95,37 @@ for size in $sizes; do
     target/release/comptoir seed --demo --products "$size" >/dev/null
   fi
 
-  # 1. List CPU per request, whole answers uncached.
-  port=$(free_port)
-  start_server "$port" CATALOG_CACHE_SECONDS=0
-  server=${pids[-1]}
-  url="http://127.0.0.1:$port/api/v1/products?limit=20"
-  curl -fs -o /dev/null "$url"
-  wrk -t1 -c4 -d2s "$url" >/dev/null # warm up
-  s0=$(cpu_of "$server") p0=$(cpu_of_postgres)
-  out=$(wrk -t1 -c4 -d"$duration"s -s "$lua/plain.lua" "$url" | awk '/^REPORT/ {print $2, $3, $4, $5, $6}')
-  s1=$(cpu_of "$server") p1=$(cpu_of_postgres)
-  read -r n p50 p95 p99 bad <<<"$out"
-  python3 - "$size" "$n" "$s0" "$s1" "$p0" "$p1" "$p50" "$p99" "$bad" <<'EOF'
+  # 1. List CPU per request, whole answers uncached: over TCP, then over
+  # PostgreSQL's Unix socket when it has one (what a server on the same
+  # machine as its database should use: no loopback TCP on either side).
+  transports="tcp|$DATABASE_URL"
+  if [ -S "$PG_SOCKET_DIR/.s.PGSQL.5432" ]; then
+    transports+=" unix|postgres://postgres@localhost/comptoir_bench_catalog_$size?host=$PG_SOCKET_DIR"
+  fi
+  for transport in $transports; do
+    IFS='|' read -r how db_url <<<"$transport"
+    port=$(free_port)
+    start_server "$port" CATALOG_CACHE_SECONDS=0 DATABASE_URL="$db_url"
+    server=${pids[-1]}
+    url="http://127.0.0.1:$port/api/v1/products?limit=20"
+    curl -fs -o /dev/null "$url"
+    wrk -t1 -c4 -d2s "$url" >/dev/null # warm up
+    s0=$(cpu_of "$server") p0=$(cpu_of_postgres)
+    out=$(wrk -t1 -c4 -d"$duration"s -s "$lua/plain.lua" "$url" | awk '/^REPORT/ {print $2, $3, $4, $5, $6}')
+    s1=$(cpu_of "$server") p1=$(cpu_of_postgres)
+    read -r n p50 p95 p99 bad <<<"$out"
+    python3 - "$size" "$how" "$n" "$s0" "$s1" "$p0" "$p1" "$p50" "$p99" "$bad" <<'EOF'
 import sys
-size, n, s0, s1, p0, p1, p50, p99, bad = sys.argv[1:]
+size, how, n, s0, s1, p0, p1, p50, p99, bad = sys.argv[1:]
 n = int(n)
 server = (float(s1) - float(s0)) / n * 1000
 postgres = (float(p1) - float(p0)) / n * 1000
-print(f"{size:<8} {'list 20, uncached, CPU/request':<34} server {server:.3f} ms + postgres {postgres:.3f} ms = {server + postgres:.3f} ms "
+measure = f"list 20, uncached, CPU/req ({how})"
+print(f"{size:<8} {measure:<34} server {server:.3f} ms + postgres {postgres:.3f} ms = {server + postgres:.3f} ms "
       f"({n} requests, p50 {p50} ms, p99 {p99} ms, non-2xx {bad})")
 EOF
-  kill "$server"
+    kill "$server"
+  done
 
   # 2. One client, nothing cached.
   port=$(free_port)

@@ -209,10 +209,13 @@ pub struct CachedBody {
 }
 
 impl CachedBody {
+    /// The ETag is a 128-bit XXH3 of the body: it only has to change when
+    /// the body does (no one gains by forging one), and a page of 20 cards
+    /// hashes about ten times faster than with SHA-256, which was 6 % of an
+    /// uncached list's CPU.
     pub fn new(body: Vec<u8>) -> Self {
-        use sha2::Digest;
-        let digest = sha2::Sha256::digest(&body);
-        let etag = HeaderValue::from_str(&format!("\"{}\"", hex::encode(&digest[..12])))
+        let digest = xxhash_rust::xxh3::xxh3_128(&body);
+        let etag = HeaderValue::from_str(&format!("\"{digest:032x}\""))
             .unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
         Self {
             body: body.into(),
