@@ -13,7 +13,7 @@ clients=${CLIENTS:-64}
 hot=${HOT:-10}
 
 cargo build --release --quiet -p comptoir-server --bin comptoir
-cargo build --release --quiet -p comptoir-loadtest
+build_loadtest
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT

@@ -26,3 +26,9 @@ wait_http_ok() { # wait_http_ok URL TIMEOUT_SECONDS
 }
 
 machine_load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# crates/loadtest is a workspace of its own (goose); its binary lands in
+# target/release beside the server's.
+build_loadtest() {
+  cargo build --release --quiet --manifest-path crates/loadtest/Cargo.toml --target-dir target
+}

@@ -12,7 +12,7 @@ think=${THINK_MS:-200}
 ulimit -n 65536 2>/dev/null || true
 
 cargo build --release --quiet -p comptoir-server --bin comptoir
-cargo build --release --quiet -p comptoir-loadtest
+build_loadtest
 export DATABASE_URL=$PG_SERVER_URL/comptoir_bench_failover
 psql "$PG_SERVER_URL/postgres" -qX -c "DROP DATABASE IF EXISTS comptoir_bench_failover WITH (FORCE)" >/dev/null
 target/release/comptoir seed --demo >/dev/null

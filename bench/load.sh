@@ -14,7 +14,7 @@ think=${THINK_MS:-1000}
 ulimit -n 65536 2>/dev/null || true
 
 cargo build --release --quiet -p comptoir-server --bin comptoir
-cargo build --release --quiet -p comptoir-loadtest
+build_loadtest
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done

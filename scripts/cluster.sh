@@ -83,10 +83,18 @@ up() {
     echo "  scgi_temp_path $PWD/$state/nginx/scgi;"
     deploy/nginx/render.sh "$upstreams" "$http_port" "$https_port" "$PWD/$state/certs" "$https_port"
     echo "}"
-  } >"$state/nginx.conf"
-  nginx -t -q -c "$PWD/$state/nginx.conf" -p "$PWD/$state/nginx" 2>/dev/null || nginx -t -c "$PWD/$state/nginx.conf" -p "$PWD/$state/nginx"
-  if alive "$state/nginx.pid"; then nginx -s reload -c "$PWD/$state/nginx.conf" -p "$PWD/$state/nginx"
-  else nginx -c "$PWD/$state/nginx.conf" -p "$PWD/$state/nginx"; fi
+  } >"$state/nginx.conf.new"
+  # A running nginx is reloaded only when its configuration changed: a
+  # reload closes the clients' idle keep-alive connections, and restarting
+  # an instance (the failover drill) must not touch the load balancer.
+  if alive "$state/nginx.pid" && cmp -s "$state/nginx.conf.new" "$state/nginx.conf"; then
+    rm "$state/nginx.conf.new"
+  else
+    mv "$state/nginx.conf.new" "$state/nginx.conf"
+    nginx -t -q -c "$PWD/$state/nginx.conf" -p "$PWD/$state/nginx" 2>/dev/null || nginx -t -c "$PWD/$state/nginx.conf" -p "$PWD/$state/nginx"
+    if alive "$state/nginx.pid"; then nginx -s reload -c "$PWD/$state/nginx.conf" -p "$PWD/$state/nginx"
+    else nginx -c "$PWD/$state/nginx.conf" -p "$PWD/$state/nginx"; fi
+  fi
   wait_ok "https://localhost:$https_port/health/ready" 20
 
   sed -e "s|\[\"app1:8080\", \"app2:8080\", \"app3:8080\"\]|[$targets]|" \
