@@ -33,13 +33,7 @@ cleanup() {
 trap cleanup EXIT
 
 # wrk scripts: a rotating set of paths, and p95 (wrk prints only 50/75/90/99).
-cat >"$lua/report.lua" <<'EOF'
-done = function(summary, latency, requests)
-  io.write(string.format("REPORT %d %.2f %.2f %.2f %d\n", summary.requests,
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
-    summary.errors.status))
-end
-EOF
+wrk_report_lua >"$lua/report.lua"
 cat >"$lua/search.lua" <<'EOF'
 local queries = {"velo", "chaussure trail", "chausure", "tente", "sac a dos", "casque velo", "gourde isotherme",
   "maillot football", "veste impermeable", "lampe frontale", "yoga", "haltere", "ouessant", "brocéliande",

@@ -32,3 +32,15 @@ machine_load() { cut -d' ' -f1-3 /proc/loadavg; }
 build_loadtest() {
   cargo build --release --quiet --manifest-path crates/loadtest/Cargo.toml --target-dir target
 }
+
+# A wrk script's `done` that prints "REPORT requests p50 p95 p99 non2xx"
+# (wrk prints only 50/75/90/99 itself); append it to a request script.
+wrk_report_lua() {
+  cat <<'LUA'
+done = function(summary, latency, requests)
+  io.write(string.format("REPORT %d %.2f %.2f %.2f %d\n", summary.requests,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    summary.errors.status))
+end
+LUA
+}

@@ -55,7 +55,8 @@ pub fn build_with(state: AppState, extra: OpenApiRouter<AppState>) -> Router {
     let (routes, openapi) = crate::router::routes().merge(extra).split_for_parts();
     let router = routes
         .merge(crate::api::platform::docs::router(openapi))
-        .fallback(crate::api::platform::not_found)
+        .merge(crate::pages::router())
+        .fallback(crate::pages::not_found)
         .with_state(state.clone());
     crate::http::apply(router, &state.config)
 }

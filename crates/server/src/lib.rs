@@ -16,6 +16,7 @@ pub mod inventory;
 pub mod mail;
 pub mod markdown;
 pub mod orders;
+pub mod pages;
 pub mod payments;
 pub mod platform;
 pub mod router;

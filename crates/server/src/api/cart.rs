@@ -213,7 +213,7 @@ pub fn check_access(cart: &Cart, caller: &MaybeCaller, headers: &HeaderMap) -> R
     }
 }
 
-async fn view_of(conn: &mut PgConnection, cart: &Cart) -> Result<CartView, AppError> {
+pub async fn view_of(conn: &mut PgConnection, cart: &Cart) -> Result<CartView, AppError> {
     let lines = db::cart_lines(conn, cart.id).await?;
     Ok(price(cart, lines))
 }
@@ -294,14 +294,14 @@ fn quantity_error(field: &str) -> AppError {
 }
 
 /// After a change: the cart marked as changed, then answered as it is now.
-async fn changed(conn: &mut PgConnection, cart_id: Uuid) -> Result<CartView, AppError> {
+pub async fn changed(conn: &mut PgConnection, cart_id: Uuid) -> Result<CartView, AppError> {
     db::touch_cart(conn, cart_id).await?;
     let cart = db::get_cart(conn, cart_id).await?;
     view_of(conn, &cart).await
 }
 
 /// 404 unless the cart has this line.
-async fn check_line(conn: &mut PgConnection, cart_id: Uuid, item_id: Uuid) -> Result<(), AppError> {
+pub async fn check_line(conn: &mut PgConnection, cart_id: Uuid, item_id: Uuid) -> Result<(), AppError> {
     match db::item_quantity(conn, cart_id, item_id).await? {
         Some(_) => Ok(()),
         None => Err(AppError::not_found("cart.item_not_found", "No such line in this cart.")),
@@ -343,16 +343,21 @@ pub async fn add_item(
 ) -> Result<Response, AppError> {
     let mut tx = state.db.begin().await?;
     let cart = cart_for_change(&mut tx, &caller, &headers, id).await?;
-    if !(1..=MAX_QUANTITY).contains(&request.quantity) {
+    add_units(&mut tx, &cart, request.variant_id, request.quantity).await?;
+    let view = changed(&mut tx, cart.id).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// Adds `quantity` units of a variant of an active product to a locked
+/// cart (the API and the shop's pages both go through here).
+pub async fn add_units(conn: &mut PgConnection, cart: &Cart, variant_id: Uuid, quantity: i32) -> Result<(), AppError> {
+    if !(1..=MAX_QUANTITY).contains(&quantity) {
         return Err(quantity_error("quantity"));
     }
-    let variant = comptoir_db::catalog::get_variant(&mut tx, request.variant_id)
-        .await
-        .optional()?;
+    let variant = comptoir_db::catalog::get_variant(conn, variant_id).await.optional()?;
     let product = match &variant {
-        Some(v) => comptoir_db::catalog::get_product(&mut tx, v.product_id)
-            .await
-            .optional()?,
+        Some(v) => comptoir_db::catalog::get_product(conn, v.product_id).await.optional()?,
         None => None,
     };
     let (Some(variant), Some(product)) = (variant, product) else {
@@ -369,14 +374,22 @@ pub async fn add_item(
             "this product is not for sale",
         )]));
     }
-    let held = db::variant_quantity(&mut tx, cart.id, variant.id).await?;
-    if held + request.quantity > MAX_QUANTITY {
+    let held = db::variant_quantity(conn, cart.id, variant.id).await?;
+    if held + quantity > MAX_QUANTITY {
         return Err(quantity_error("quantity"));
     }
-    db::add_item(&mut tx, cart.id, variant.id, request.quantity, variant.price_minor).await?;
-    let view = changed(&mut tx, cart.id).await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(view)).into_response())
+    db::add_item(conn, cart.id, variant.id, quantity, variant.price_minor).await?;
+    Ok(())
+}
+
+/// Sets a line's quantity (1 to 99) in a locked cart.
+pub async fn set_units(conn: &mut PgConnection, cart: &Cart, item_id: Uuid, quantity: i32) -> Result<(), AppError> {
+    check_line(conn, cart.id, item_id).await?;
+    if !(1..=MAX_QUANTITY).contains(&quantity) {
+        return Err(quantity_error("quantity"));
+    }
+    db::set_item_quantity(conn, cart.id, item_id, quantity).await?;
+    Ok(())
 }
 
 /// Sets a line's quantity.
@@ -402,11 +415,7 @@ pub async fn update_item(
 ) -> Result<Json<CartView>, AppError> {
     let mut tx = state.db.begin().await?;
     let cart = cart_for_change(&mut tx, &caller, &headers, id).await?;
-    check_line(&mut tx, cart.id, item_id).await?;
-    if !(1..=MAX_QUANTITY).contains(&request.quantity) {
-        return Err(quantity_error("quantity"));
-    }
-    db::set_item_quantity(&mut tx, cart.id, item_id, request.quantity).await?;
+    set_units(&mut tx, &cart, item_id, request.quantity).await?;
     let view = changed(&mut tx, cart.id).await?;
     tx.commit().await?;
     Ok(Json(view))

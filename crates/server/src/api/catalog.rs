@@ -215,8 +215,8 @@ impl CachedBody {
     /// uncached list's CPU.
     pub fn new(body: Vec<u8>) -> Self {
         let digest = xxhash_rust::xxh3::xxh3_128(&body);
-        let etag = HeaderValue::from_str(&format!("\"{digest:032x}\""))
-            .unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
+        let etag =
+            HeaderValue::from_str(&format!("\"{digest:032x}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
         Self {
             body: body.into(),
             etag,
@@ -279,15 +279,23 @@ pub async fn cached<F>(state: &AppState, headers: &HeaderMap, key: &str, compute
 where
     F: AsyncFnOnce() -> Result<Vec<u8>, AppError>,
 {
+    Ok(cached_body(state, key, compute).await?.respond(headers))
+}
+
+/// The cached answer under `key`, or `compute`'s, stored for the next read.
+pub async fn cached_body<F>(state: &AppState, key: &str, compute: F) -> Result<CachedBody, AppError>
+where
+    F: AsyncFnOnce() -> Result<Vec<u8>, AppError>,
+{
     let ttl = state.config.catalog_cache_ttl;
     if ttl.is_zero() {
-        return Ok(CachedBody::new(compute().await?).respond(headers));
+        return Ok(CachedBody::new(compute().await?));
     }
     let lookup = state.cache.lookup(NAMESPACE, key).await;
     if let Some(answer) = lookup.value.clone().and_then(CachedBody::from_entry) {
-        return Ok(answer.respond(headers));
+        return Ok(answer);
     }
     let answer = CachedBody::new(compute().await?);
     state.cache.fill(NAMESPACE, &lookup, key, answer.to_entry(), ttl).await;
-    Ok(answer.respond(headers))
+    Ok(answer)
 }

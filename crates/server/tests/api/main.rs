@@ -10,4 +10,5 @@ mod harness;
 mod identity;
 mod inventory;
 mod orders;
+mod pages;
 mod platform;

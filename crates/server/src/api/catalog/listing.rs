@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::variants::{OptionPair, options_of};
-use super::{CachedBody, NAMESPACE, State, cached};
+use super::{CachedBody, NAMESPACE, State, cached_body};
 use crate::app::AppState;
 use crate::error::{AppError, FieldError};
 use crate::extract::Path;
@@ -386,8 +386,13 @@ async fn resolve_filter(
     )
 )]
 pub async fn list_products(state: State, headers: HeaderMap, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
-    let raw = raw.unwrap_or_default();
-    let query = parse_query(&raw)?;
+    Ok(list_answer(&state, &raw.unwrap_or_default()).await?.respond(&headers))
+}
+
+/// The answer of `GET /api/v1/products?{raw}` (a [`ProductList`] as JSON),
+/// from the cache when it can be; the shop's pages read it too.
+pub async fn list_answer(state: &AppState, raw: &str) -> Result<CachedBody, AppError> {
+    let query = parse_query(raw)?;
     let after = query
         .cursor
         .as_deref()
@@ -402,7 +407,7 @@ pub async fn list_products(state: State, headers: HeaderMap, RawQuery(raw): RawQ
     };
     let compute = async || {
         let mut conn = state.db.acquire().await?;
-        let filter = resolve_filter(&state, &mut conn, &query).await?;
+        let filter = resolve_filter(state, &mut conn, &query).await?;
         // The page and the facets (when not cached) are read at once, on
         // two connections: a broad search spends about as long on each,
         // and one shopper's answer comes twice as fast on two cores.
@@ -411,7 +416,7 @@ pub async fn list_products(state: State, headers: HeaderMap, RawQuery(raw): RawQ
             drop(conn);
             Ok::<_, AppError>(cards)
         };
-        let (mut cards, facets) = tokio::try_join!(page, facets(&state, &query, &filter))?;
+        let (mut cards, facets) = tokio::try_join!(page, facets(state, &query, &filter))?;
         let limit = usize::try_from(query.limit).unwrap_or(20);
         let next_cursor = if cards.len() > limit {
             cards.truncate(limit);
@@ -445,8 +450,8 @@ pub async fn list_products(state: State, headers: HeaderMap, RawQuery(raw): RawQ
         Ok(body)
     };
     match key {
-        Some(key) => cached(&state, &headers, &key, compute).await,
-        None => Ok(CachedBody::new(compute().await?).respond(&headers)),
+        Some(key) => cached_body(state, &key, compute).await,
+        None => Ok(CachedBody::new(compute().await?)),
     }
 }
 
@@ -621,6 +626,14 @@ pub async fn get_product(
     headers: HeaderMap,
     Path(id_or_slug): Path<String>,
 ) -> Result<Response, AppError> {
+    let detail = product_detail(&state, &id_or_slug).await?;
+    let body = serde_json::to_vec(&detail).map_err(AppError::internal)?;
+    Ok(CachedBody::new(body).respond(&headers))
+}
+
+/// An active product by id or slug, with its stock read fresh; the
+/// product itself comes from the cache when it can.
+pub async fn product_detail(state: &AppState, id_or_slug: &str) -> Result<ProductDetail, AppError> {
     let key = format!("product:{id_or_slug}");
     let ttl = state.config.catalog_cache_ttl;
     let lookup = state.cache.lookup(NAMESPACE, &key).await;
@@ -633,7 +646,7 @@ pub async fn get_product(
     let mut detail = match cached_detail {
         Some(detail) => detail,
         None => {
-            let detail = load_detail(&mut conn, &id_or_slug).await?;
+            let detail = load_detail(&mut conn, id_or_slug).await?;
             if !ttl.is_zero()
                 && let Ok(raw) = serde_json::to_vec(&detail)
             {
@@ -666,8 +679,7 @@ pub async fn get_product(
     }
     detail.available_online = detail.variants.iter().map(|v| v.available_online).sum();
     detail.in_stock = detail.available_online > 0;
-    let body = serde_json::to_vec(&detail).map_err(AppError::internal)?;
-    Ok(CachedBody::new(body).respond(&headers))
+    Ok(detail)
 }
 
 async fn load_detail(conn: &mut PgConnection, id_or_slug: &str) -> Result<ProductDetail, AppError> {

@@ -207,7 +207,7 @@ async fn a_request_over_the_timeout_is_a_503_problem() {
 #[tokio::test]
 async fn every_answer_carries_ids_and_security_headers() {
     let app = app().await;
-    for path in ["/health/live", "/no-such-page"] {
+    for path in ["/health/live", "/api/v1/no-such-route"] {
         let response = app.get(path).await;
         let headers = response.headers();
         let request_id = headers["x-request-id"].to_str().unwrap();
@@ -225,6 +225,14 @@ async fn every_answer_carries_ids_and_security_headers() {
             "no HSTS over plain HTTP"
         );
     }
+    // Pages have a stricter policy of their own, framing still refused.
+    let page = app.get("/no-such-page").await;
+    let policy = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        policy.contains("frame-ancestors 'none'") && policy.contains("default-src 'self'"),
+        "{policy}"
+    );
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
     let response = app
         .client
         .get(app.url("/health/live"))

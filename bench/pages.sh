@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The shop's pages under load: product pages (random among the generated
+# products) and category listings (every category, in turn, with facets),
+# rendered on the server, wrk with 64 connections for DURATION seconds
+# (default 10) each, caches on as in production; then the listing page's
+# weight, compressed: on a first visit (the page, its stylesheet, icons and
+# htmx) and on later ones (the page alone: the assets have hashed names and
+# a year of cache). Targets: p95 < 10 ms; first < 150 KB, later < 20 KB.
+source "$(dirname "$0")/common.sh"
+duration=${DURATION:-10}
+size=${SIZE:-10000}
+need wrk wrk
+
+cargo build --release --quiet -p comptoir-server --bin comptoir
+lua=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$lua"
+}
+trap cleanup EXIT
+
+export DATABASE_URL=$PG_SERVER_URL/comptoir_bench_catalog_$size
+have=$(psql "$DATABASE_URL" -Atqc "SELECT count(*) FROM products WHERE slug LIKE 'gen-%'" 2>/dev/null || echo 0)
+if [ "$have" -lt "$size" ]; then
+  echo "seeding $size products (once)..." >&2
+  target/release/comptoir seed --demo --products "$size" >/dev/null
+fi
+categories=$(psql "$DATABASE_URL" -Atqc "SELECT string_agg(format('%L', slug), ',') FROM categories" | tr "'" '"')
+
+wrk_report_lua >"$lua/report.lua"
+cat >"$lua/product.lua" <<LUA
+math.randomseed(7)
+request = function()
+  return wrk.format("GET", "/produits/gen-" .. math.random(1, $size))
+end
+LUA
+cat >"$lua/listing.lua" <<LUA
+local slugs = {$categories}
+local sorts = {"", "?sort=price_asc", "?sort=price_desc"}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", "/categories/" .. slugs[i % #slugs + 1] .. sorts[i % #sorts + 1])
+end
+LUA
+cat "$lua/report.lua" >>"$lua/product.lua"
+cat "$lua/report.lua" >>"$lua/listing.lua"
+
+port=$(free_port)
+base="http://127.0.0.1:$port"
+env BIND="127.0.0.1:$port" LOG_LEVEL=warn target/release/comptoir serve >/dev/null 2>&1 &
+pids+=($!)
+wait_http_ok "$base/health/ready" 60
+
+echo "machine: $(nproc) cores, load $(machine_load); wrk on the same cores; $size generated products"
+for name in product listing; do
+  wrk -t2 -c64 -d2s -s "$lua/$name.lua" "$base" >/dev/null # warm up
+  read -r n p50 p95 p99 bad <<<"$(wrk -t2 -c64 -d"$duration"s -s "$lua/$name.lua" "$base" | awk '/^REPORT/ {print $2, $3, $4, $5, $6}')"
+  printf '%-8s pages, 64 clients: %d requests (%.0f/s), p50 %s ms, p95 %s ms, p99 %s ms, non-2xx %s\n' \
+    "$name" "$n" "$(echo "$n / $duration" | bc -l)" "$p50" "$p95" "$p99" "$bad"
+done
+
+# Page weight of a listing, as a browser asking for brotli or gzip gets it.
+page="$base/categories/$(echo "$categories" | cut -d, -f1 | tr -d '"')"
+weight() { curl -fs --compressed -H 'Accept-Encoding: br, gzip' -o /dev/null -w '%{size_download}' "$1"; }
+html=$(weight "$page")
+assets=0
+for asset in $(curl -fs "$page" | grep -oE '/assets/[a-z.0-9-]+' | sort -u); do
+  assets=$(( assets + $(weight "$base$asset") ))
+done
+printf 'listing page weight, compressed: first visit %.1f KB (page %.1f KB + assets %.1f KB), later visits %.1f KB\n' \
+  "$(echo "($html + $assets) / 1024" | bc -l)" "$(echo "$html / 1024" | bc -l)" "$(echo "$assets / 1024" | bc -l)" \
+  "$(echo "$html / 1024" | bc -l)"

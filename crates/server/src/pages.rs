@@ -1,0 +1,176 @@
+//! The web pages, rendered on the server with askama templates
+//! (`crates/server/templates`) over the same domain and db layers as the
+//! API. htmx updates parts of a page (add to cart, filters, suggestions),
+//! and every page still works without JavaScript: forms post and redirect.
+//!
+//! The framework here (layout, assets, language, session cookies and CSRF,
+//! error pages) is what the shop at `/` uses now and `/admin` and `/pos`
+//! will use later.
+
+pub mod assets;
+pub mod i18n;
+pub mod session;
+pub mod shop;
+
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+
+use self::i18n::{Lang, Texts};
+use self::session::WebSession;
+use crate::app::AppState;
+use crate::error::AppError;
+
+/// Every page route; mounted beside the API.
+pub fn router() -> Router<AppState> {
+    shop::routes().route("/assets/{file}", get(assets::serve))
+}
+
+/// What the layout shows around every page: language, the session's CSRF
+/// token, the cart badge, the search box and the assets' hashed paths.
+pub struct Chrome {
+    pub lang: Lang,
+    pub t: &'static Texts,
+    pub csrf: String,
+    pub cart_count: i64,
+    /// What the search box holds.
+    pub q: String,
+    /// The page's own path and query, for the language switcher.
+    pub here: String,
+    pub css: &'static str,
+    pub htmx: &'static str,
+    pub icons: &'static str,
+}
+
+impl Chrome {
+    pub fn new(state: &AppState, headers: &HeaderMap, session: &WebSession, uri: &Uri, cart_count: i64) -> Self {
+        let lang = Lang::of(headers);
+        Self {
+            lang,
+            t: lang.texts(),
+            csrf: session.csrf(state),
+            cart_count,
+            q: String::new(),
+            here: uri.path_and_query().map_or("/", |p| p.as_str()).to_owned(),
+            css: assets::path("shop.css"),
+            htmx: assets::path("htmx.min.js"),
+            icons: assets::path("icons.svg"),
+        }
+    }
+
+    /// The link that switches language and comes back here.
+    pub fn switch_href(&self) -> String {
+        let back: String = form_urlencoded::byte_serialize(self.here.as_bytes()).collect();
+        format!("/langue/{}?retour={back}", self.lang.other().code())
+    }
+}
+
+/// What pages may load: their own scripts and styles only (no inline
+/// script anywhere), images from anywhere over https (product photos).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' https: data:; \
+     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// A rendered page, with the session cookie when the session is new.
+pub fn page(state: &AppState, session: &WebSession, status: StatusCode, html: String) -> Response {
+    let mut response = (status, Html(html)).into_response();
+    let headers = response.headers_mut();
+    // Pages show the cart and the session's token: never shared.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Cookie, Accept-Language, HX-Request"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    if session.new_sid {
+        headers.append(
+            header::SET_COOKIE,
+            session::set_cookie(state, session::SID_COOKIE, &session.sid),
+        );
+    }
+    response
+}
+
+/// An error shown as a page: its title and text in the visitor's language,
+/// and for a server error, the request id to quote to support. Never a
+/// stack trace.
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    t: &'static Texts,
+    lang: &'static str,
+    css: &'static str,
+    status: u16,
+    title: &'a str,
+    text: &'a str,
+    request_id: Option<String>,
+}
+
+pub struct PageError {
+    lang: Lang,
+    error: AppError,
+}
+
+impl PageError {
+    pub fn new(headers: &HeaderMap, error: AppError) -> Self {
+        Self {
+            lang: Lang::of(headers),
+            error,
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let status = self.error.status();
+        let t = self.lang.texts();
+        // The cause of a server error goes to the log with the request id.
+        if status.is_server_error() {
+            let _logged = self.error.into_response();
+        }
+        let (title, text) = match status {
+            StatusCode::NOT_FOUND => (t.not_found_title, t.not_found_text),
+            StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED => (t.forbidden_title, t.forbidden_text),
+            s if s.is_server_error() => (t.server_error_title, t.server_error_text),
+            _ => (t.bad_request_title, t.stale_form),
+        };
+        let page = ErrorPage {
+            t,
+            lang: self.lang.code(),
+            css: assets::path("shop.css"),
+            status: status.as_u16(),
+            title,
+            text,
+            request_id: crate::telemetry::current_request_id(),
+        };
+        let html = page.render().unwrap_or_else(|_| title.to_owned());
+        let mut response = (status, Html(html)).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+        response
+    }
+}
+
+/// Renders a template, or a server error page.
+pub fn render(template: &impl Template, headers: &HeaderMap) -> Result<String, PageError> {
+    template
+        .render()
+        .map_err(|e| PageError::new(headers, AppError::internal(e)))
+}
+
+/// The answer for a path no route has: a problem under `/api/`, a page
+/// elsewhere.
+pub async fn not_found(uri: Uri, headers: HeaderMap) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::api::platform::not_found().await.into_response();
+    }
+    PageError::new(&headers, AppError::not_found("page.not_found", "No such page.")).into_response()
+}

@@ -1,0 +1,151 @@
+//! A browser's session with the shop, kept in cookies so that any instance
+//! can serve it:
+//! - `comptoir_sid`: a random id, HttpOnly. The CSRF token of every form is
+//!   an HMAC of it under a key derived from the JWT secret, so a page can
+//!   send it and another site can neither read nor forge it.
+//! - `comptoir_cart`: a guest cart's id and token (`{id}.{token}`), HttpOnly;
+//!   the token is checked against the cart's stored hash on every use, as
+//!   the API's `X-Cart-Token` is.
+//!
+//! Every cookie is `SameSite=Lax`, `Path=/`, and `Secure` when the shop's
+//! public address is `https`.
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use hmac::{Hmac, KeyInit, Mac};
+use secrecy::ExposeSecret;
+use sha2::Sha256;
+use uuid::Uuid;
+
+use crate::app::AppState;
+
+pub const SID_COOKIE: &str = "comptoir_sid";
+pub const CART_COOKIE: &str = "comptoir_cart";
+/// A year: the cookies only name things the server checks.
+const MAX_AGE_SECONDS: u32 = 365 * 24 * 3600;
+
+/// A cookie's value from the request's `Cookie` headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.trim())
+}
+
+/// What the pages know of the browser: its session id (new when it had
+/// none; then `new_sid` is set and must be sent back) and its guest cart.
+#[derive(Debug, Clone)]
+pub struct WebSession {
+    pub sid: String,
+    pub new_sid: bool,
+    pub cart: Option<(Uuid, String)>,
+}
+
+impl WebSession {
+    pub fn of(headers: &HeaderMap) -> Self {
+        let existing =
+            cookie(headers, SID_COOKIE).filter(|sid| sid.len() == 64 && sid.bytes().all(|b| b.is_ascii_hexdigit()));
+        let cart = cookie(headers, CART_COOKIE).and_then(|raw| {
+            let (id, token) = raw.split_once('.')?;
+            Some((id.parse().ok()?, token.to_owned()))
+        });
+        match existing {
+            Some(sid) => Self {
+                sid: sid.to_owned(),
+                new_sid: false,
+                cart,
+            },
+            None => Self {
+                sid: hex::encode(rand::random::<[u8; 32]>()),
+                new_sid: true,
+                cart,
+            },
+        }
+    }
+
+    /// The CSRF token of this session's forms.
+    pub fn csrf(&self, state: &AppState) -> String {
+        let mut mac = session_mac(state);
+        mac.update(b"csrf:");
+        mac.update(self.sid.as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..16])
+    }
+
+    /// Whether a form or htmx request carries this session's CSRF token,
+    /// compared in constant time.
+    pub fn csrf_ok(&self, state: &AppState, sent: Option<&str>) -> bool {
+        let Some(sent) = sent else { return false };
+        let Ok(sent) = hex::decode(sent.trim()) else {
+            return false;
+        };
+        if self.new_sid {
+            return false;
+        }
+        let mut mac = session_mac(state);
+        mac.update(b"csrf:");
+        mac.update(self.sid.as_bytes());
+        let full = mac.finalize().into_bytes();
+        sent.len() == 16 && constant_time_eq(&full[..16], &sent)
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn session_mac(state: &AppState) -> Hmac<Sha256> {
+    let secret = state.config.jwt_secret.expose_secret().as_bytes();
+    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(secret) else {
+        unreachable!("HMAC takes keys of any length")
+    };
+    mac.update(b"comptoir web session\0");
+    mac
+}
+
+/// A `Set-Cookie` value with the shop's attributes.
+pub fn set_cookie(state: &AppState, name: &str, value: &str) -> HeaderValue {
+    let secure = if state.config.public_base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; Max-Age={MAX_AGE_SECONDS}; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("invalid=1; Max-Age=0"))
+}
+
+/// A `Set-Cookie` value that removes a cookie.
+pub fn clear_cookie(name: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"))
+        .unwrap_or_else(|_| HeaderValue::from_static("invalid=1; Max-Age=0"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_found_among_others_and_malformed_ones_ignored() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; comptoir_cart=nope; lang=en"),
+        );
+        assert_eq!(cookie(&headers, "lang"), Some("en"));
+        assert_eq!(cookie(&headers, "missing"), None);
+        let session = WebSession::of(&headers);
+        assert!(session.new_sid, "a missing sid is made anew");
+        assert!(session.cart.is_none(), "a cart cookie without id and token is ignored");
+    }
+
+    #[test]
+    fn constant_time_comparison_compares() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

@@ -1,0 +1,1004 @@
+//! The storefront: home, category listings and search with facets, product
+//! pages, the cart, the language switcher and the static pages, under
+//! readable French URLs.
+
+use askama::Template;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use comptoir_db::Optional;
+use comptoir_db::cart as cart_db;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::session::{self, WebSession};
+use super::{Chrome, PageError, page, render};
+use crate::api::cart::{self as cart_api, CartView};
+use crate::api::catalog::listing::{self, Facets, ProductDetail, ProductList, ProductSummary};
+use crate::app::AppState;
+use crate::auth::tokens::{new_secret, secret_hash};
+use crate::documents::euros;
+use crate::error::AppError;
+use crate::extract::Path;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/categories/{slug}", get(category))
+        .route("/recherche", get(search))
+        .route("/recherche/suggestions", get(suggestions))
+        .route("/produits/{slug}", get(product))
+        .route("/panier", get(cart))
+        .route("/panier/ajouter", post(add_to_cart))
+        .route("/panier/lignes/{id}", post(update_line))
+        .route("/panier/lignes/{id}/supprimer", post(remove_line))
+        .route("/pages/{slug}", get(static_page))
+        .route("/langue/{code}", get(switch_language))
+}
+
+type PageResult = Result<Response, PageError>;
+
+/// Runs a step of a page, turning its error into an error page.
+trait OrPage<T> {
+    fn or_page(self, headers: &HeaderMap) -> Result<T, PageError>;
+}
+
+impl<T, E: Into<AppError>> OrPage<T> for Result<T, E> {
+    fn or_page(self, headers: &HeaderMap) -> Result<T, PageError> {
+        self.map_err(|e| PageError::new(headers, e.into()))
+    }
+}
+
+/// The guest cart the session's cookie names, when its token matches.
+async fn session_cart(state: &AppState, session: &WebSession) -> Result<Option<CartView>, AppError> {
+    let Some((id, token)) = &session.cart else {
+        return Ok(None);
+    };
+    let mut conn = state.db.acquire().await?;
+    let Some(cart) = cart_db::get_cart(&mut conn, *id).await.optional()? else {
+        return Ok(None);
+    };
+    if cart.user_id.is_some() || secret_hash(token) != cart.token_hash {
+        return Ok(None);
+    }
+    Ok(Some(cart_api::view_of(&mut conn, &cart).await?))
+}
+
+/// The layout of a page for this request, with the cart badge.
+async fn chrome(state: &AppState, headers: &HeaderMap, uri: &Uri, session: &WebSession) -> Result<Chrome, PageError> {
+    let count = session_cart(state, session)
+        .await
+        .or_page(headers)?
+        .map_or(0, |c| c.item_count);
+    Ok(Chrome::new(state, headers, session, uri, count))
+}
+
+/// A product as a card in a grid.
+pub struct Card {
+    pub name: String,
+    pub url: String,
+    pub brand: String,
+    pub price: String,
+    /// The price is the lowest of several.
+    pub from: bool,
+    pub compare_at: Option<String>,
+    pub image: Option<String>,
+}
+
+impl Card {
+    fn of(product: &ProductSummary) -> Self {
+        let cheapest = product
+            .variants
+            .iter()
+            .find(|v| v.price_minor == product.price_min_minor);
+        Self {
+            name: product.name.clone(),
+            url: format!("/produits/{}", product.slug),
+            brand: product.brand.clone().unwrap_or_default(),
+            price: euros(product.price_min_minor),
+            from: product.price_max_minor > product.price_min_minor,
+            compare_at: cheapest
+                .and_then(|v| v.compare_at_price_minor)
+                .filter(|c| *c > product.price_min_minor)
+                .map(euros),
+            image: product.image_urls.first().cloned(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "shop/home.html")]
+struct HomePage {
+    chrome: Chrome,
+    categories: Vec<Link>,
+    cards: Vec<Card>,
+}
+
+pub struct Link {
+    pub label: String,
+    pub url: String,
+}
+
+async fn home(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> PageResult {
+    let session = WebSession::of(&headers);
+    let chrome = chrome(&state, &headers, &uri, &session).await?;
+    let newest = list(&state, "limit=8&sort=newest").await.or_page(&headers)?;
+    let mut conn = state.db.acquire().await.or_page(&headers)?;
+    let mut roots: Vec<_> = comptoir_db::catalog::list_categories(&mut conn)
+        .await
+        .or_page(&headers)?
+        .into_iter()
+        .filter(|c| c.parent_id.is_none())
+        .collect();
+    drop(conn);
+    roots.sort_by(|a, b| a.position.cmp(&b.position).then_with(|| a.name.cmp(&b.name)));
+    let html = render(
+        &HomePage {
+            chrome,
+            categories: roots
+                .into_iter()
+                .map(|c| Link {
+                    url: format!("/categories/{}", c.slug),
+                    label: c.name,
+                })
+                .collect(),
+            cards: newest.items.iter().map(Card::of).collect(),
+        },
+        &headers,
+    )?;
+    Ok(page(&state, &session, StatusCode::OK, html))
+}
+
+/// The API's list, parsed.
+async fn list(state: &AppState, raw: &str) -> Result<ProductList, AppError> {
+    let answer = listing::list_answer(state, raw).await?;
+    serde_json::from_slice(&answer.body).map_err(AppError::internal)
+}
+
+/// One choice of a facet: a checkbox (or a radio for the price bands).
+pub struct FacetOption {
+    pub label: String,
+    pub value: String,
+    pub count: i64,
+    pub checked: bool,
+}
+
+pub struct FacetGroup {
+    /// The form field: `brand`, `attr.{code}` or `prix`.
+    pub field: String,
+    pub title: String,
+    /// Price bands are one choice among several.
+    pub radio: bool,
+    pub options: Vec<FacetOption>,
+}
+
+pub struct SortOption {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "shop/listing.html")]
+struct ListingPage {
+    chrome: Chrome,
+    title: String,
+    /// The form's own address (the category's or the search's).
+    action: String,
+    total: i64,
+    cards: Vec<Card>,
+    subcategories: Vec<FacetOption>,
+    groups: Vec<FacetGroup>,
+    sorts: Vec<SortOption>,
+    next_url: Option<String>,
+    first_url: Option<String>,
+}
+
+/// What a listing page was asked: the API's parameters it passes on, and
+/// its own `prix` band (`2000-5000`, cents, upper bound excluded).
+struct ListingQuery {
+    pairs: Vec<(String, String)>,
+    q: String,
+    sort: String,
+    band: String,
+    cursor: bool,
+}
+
+impl ListingQuery {
+    fn parse(raw: Option<&str>) -> Self {
+        let mut query = Self {
+            pairs: Vec::new(),
+            q: String::new(),
+            sort: String::new(),
+            band: String::new(),
+            cursor: false,
+        };
+        for (name, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+            let value = value.trim().to_owned();
+            if value.is_empty() {
+                continue;
+            }
+            match &*name {
+                "q" => query.q = value.clone(),
+                "sort" => query.sort = value.clone(),
+                "prix" => {
+                    query.band = value;
+                    continue;
+                }
+                "cursor" => query.cursor = true,
+                "brand" | "in_stock" => {}
+                other if other.starts_with("attr.") => {}
+                // Anything else (a tracking parameter...) is ignored.
+                _ => continue,
+            }
+            query.pairs.push((name.into_owned(), value));
+        }
+        query
+    }
+
+    /// The API query: these parameters, the band as a price range, and
+    /// `extra` (the category).
+    fn api(&self, extra: &[(&str, &str)]) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in &self.pairs {
+            out.append_pair(name, value);
+        }
+        if let Some((min, max)) = self.band.split_once('-') {
+            if let Ok(min) = min.parse::<i64>() {
+                out.append_pair("min_price", &min.to_string());
+            }
+            if let Ok(max) = max.parse::<i64>() {
+                out.append_pair("max_price", &(max - 1).max(0).to_string());
+            }
+        }
+        for (name, value) in extra {
+            out.append_pair(name, value);
+        }
+        out.append_pair("limit", "24");
+        out.finish()
+    }
+
+    fn has(&self, name: &str, value: &str) -> bool {
+        self.pairs.iter().any(|(n, v)| n == name && v == value)
+    }
+
+    /// This page's query with another cursor (none: the first page).
+    fn with_cursor(&self, action: &str, cursor: Option<&str>) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in self.pairs.iter().filter(|(n, _)| n != "cursor") {
+            out.append_pair(name, value);
+        }
+        if !self.band.is_empty() {
+            out.append_pair("prix", &self.band);
+        }
+        if let Some(cursor) = cursor {
+            out.append_pair("cursor", cursor);
+        }
+        let query = out.finish();
+        if query.is_empty() {
+            action.to_owned()
+        } else {
+            format!("{action}?{query}")
+        }
+    }
+}
+
+async fn category(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(slug): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> PageResult {
+    let session = WebSession::of(&headers);
+    let mut conn = state.db.acquire().await.or_page(&headers)?;
+    let found = comptoir_db::catalog::category_by_slug(&mut conn, &slug)
+        .await
+        .or_page(&headers)?;
+    let all = comptoir_db::catalog::list_categories(&mut conn)
+        .await
+        .or_page(&headers)?;
+    drop(conn);
+    let Some(found) = found else {
+        return Err(PageError::new(
+            &headers,
+            AppError::not_found("page.not_found", "No such category."),
+        ));
+    };
+    let query = ListingQuery::parse(raw.as_deref());
+    let subcategories = all
+        .iter()
+        .filter(|c| c.parent_id == Some(found.id))
+        .map(|c| FacetOption {
+            label: c.name.clone(),
+            value: format!("/categories/{}", c.slug),
+            count: 0,
+            checked: false,
+        })
+        .collect();
+    listing_page(
+        &state,
+        &headers,
+        &uri,
+        &session,
+        &query,
+        found.name,
+        format!("/categories/{}", found.slug),
+        &[("category", &found.slug)],
+        subcategories,
+    )
+    .await
+}
+
+async fn search(State(state): State<AppState>, headers: HeaderMap, uri: Uri, RawQuery(raw): RawQuery) -> PageResult {
+    let session = WebSession::of(&headers);
+    let query = ListingQuery::parse(raw.as_deref());
+    let t = super::i18n::Lang::of(&headers).texts();
+    let title = if query.q.is_empty() {
+        t.search.to_owned()
+    } else {
+        format!("{} « {} »", t.search, query.q)
+    };
+    listing_page(
+        &state,
+        &headers,
+        &uri,
+        &session,
+        &query,
+        title,
+        "/recherche".to_owned(),
+        &[],
+        Vec::new(),
+    )
+    .await
+}
+
+#[expect(clippy::too_many_arguments, reason = "a listing page's parts, from two routes")]
+async fn listing_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    session: &WebSession,
+    query: &ListingQuery,
+    title: String,
+    action: String,
+    extra: &[(&str, &str)],
+    subcategories: Vec<FacetOption>,
+) -> PageResult {
+    let mut chrome = chrome(state, headers, uri, session).await?;
+    chrome.q = query.q.clone();
+    let t = chrome.t;
+    let answer = list(state, &query.api(extra)).await;
+    let answer = match answer {
+        // A hand-edited address (a cursor of another sort...): 400 page.
+        Err(e) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => {
+            return Err(PageError::new(
+                headers,
+                AppError::bad_request("page.invalid_query", "This address is not valid."),
+            ));
+        }
+        other => other.or_page(headers)?,
+    };
+    let groups = facet_groups(&answer.facets, query, t);
+    let has_q = !query.q.is_empty();
+    let current = if query.sort.is_empty() {
+        if has_q { "relevance" } else { "newest" }
+    } else {
+        query.sort.as_str()
+    };
+    let mut sorts = Vec::new();
+    if has_q {
+        sorts.push(("relevance", t.sort_relevance));
+    }
+    sorts.extend([
+        ("newest", t.sort_newest),
+        ("price_asc", t.sort_price_asc),
+        ("price_desc", t.sort_price_desc),
+    ]);
+    let html = render(
+        &ListingPage {
+            title,
+            total: answer.facets.total,
+            cards: answer.items.iter().map(Card::of).collect(),
+            subcategories,
+            groups,
+            sorts: sorts
+                .into_iter()
+                .map(|(value, label)| SortOption {
+                    value,
+                    label,
+                    selected: value == current,
+                })
+                .collect(),
+            next_url: answer
+                .next_cursor
+                .as_deref()
+                .map(|c| query.with_cursor(&action, Some(c))),
+            first_url: query.cursor.then(|| query.with_cursor(&action, None)),
+            action,
+            chrome,
+        },
+        headers,
+    )?;
+    Ok(page(state, session, StatusCode::OK, html))
+}
+
+fn facet_groups(facets: &Facets, query: &ListingQuery, t: &super::i18n::Texts) -> Vec<FacetGroup> {
+    let mut groups = Vec::new();
+    if !facets.brands.is_empty() {
+        groups.push(FacetGroup {
+            field: "brand".to_owned(),
+            title: t.brand.to_owned(),
+            radio: false,
+            options: facets
+                .brands
+                .iter()
+                .map(|b| FacetOption {
+                    label: b.value.clone(),
+                    value: b.value.clone(),
+                    count: b.count,
+                    checked: query.has("brand", &b.value),
+                })
+                .collect(),
+        });
+    }
+    if !facets.price_bands.is_empty() {
+        groups.push(FacetGroup {
+            field: "prix".to_owned(),
+            title: t.price.to_owned(),
+            radio: true,
+            options: facets
+                .price_bands
+                .iter()
+                .map(|band| {
+                    let value = format!(
+                        "{}-{}",
+                        band.min_minor,
+                        band.max_minor.map(|m| m.to_string()).unwrap_or_default()
+                    );
+                    // Band edges are whole euros: "20 € – 50 €".
+                    let whole = |minor: i64| euros(minor).replace(",00", "");
+                    let label = match band.max_minor {
+                        Some(max) if band.min_minor == 0 => format!("< {}", whole(max)),
+                        Some(max) => format!("{} – {}", whole(band.min_minor), whole(max)),
+                        None => format!("≥ {}", whole(band.min_minor)),
+                    };
+                    FacetOption {
+                        checked: query.band == value,
+                        label,
+                        value,
+                        count: band.count,
+                    }
+                })
+                .collect(),
+        });
+    }
+    for attribute in &facets.attributes {
+        let field = format!("attr.{}", attribute.code);
+        groups.push(FacetGroup {
+            title: attribute.label.clone(),
+            radio: false,
+            options: attribute
+                .values
+                .iter()
+                .map(|v| FacetOption {
+                    label: v.value.replace('_', " "),
+                    value: v.value.clone(),
+                    count: v.count,
+                    checked: query.has(&field, &v.value),
+                })
+                .collect(),
+            field,
+        });
+    }
+    groups
+}
+
+#[derive(Template)]
+#[template(path = "shop/suggestions.html")]
+struct Suggestions {
+    items: Vec<Card>,
+}
+
+/// Suggestions as the shopper types: the first few matches, as links.
+async fn suggestions(State(state): State<AppState>, headers: HeaderMap, RawQuery(raw): RawQuery) -> PageResult {
+    let query = ListingQuery::parse(raw.as_deref());
+    let items = if query.q.chars().count() < 2 {
+        Vec::new()
+    } else {
+        let api = form_urlencoded::Serializer::new(String::new())
+            .append_pair("q", &query.q)
+            .append_pair("limit", "6")
+            .finish();
+        match list(&state, &api).await {
+            Ok(list) => list.items.iter().map(Card::of).collect(),
+            Err(e) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => Vec::new(),
+            Err(e) => return Err(PageError::new(&headers, e)),
+        }
+    };
+    let html = render(&Suggestions { items }, &headers)?;
+    Ok((
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))],
+        axum::response::Html(html),
+    )
+        .into_response())
+}
+
+pub struct VariantChoice {
+    pub id: String,
+    pub label: String,
+    pub price: String,
+    pub compare_at: Option<String>,
+    pub available: i64,
+    pub in_stock: bool,
+    pub checked: bool,
+}
+
+pub struct StoreLine {
+    pub name: String,
+    pub available: i64,
+}
+
+#[derive(Template)]
+#[template(path = "shop/product.html")]
+struct ProductPage {
+    chrome: Chrome,
+    product: ProductDetail,
+    breadcrumbs: Vec<Link>,
+    price: String,
+    from: bool,
+    vat_rate: String,
+    variants: Vec<VariantChoice>,
+    stores: Vec<StoreLine>,
+    attributes: Vec<(String, String)>,
+}
+
+async fn product(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path(slug): Path<String>) -> PageResult {
+    let session = WebSession::of(&headers);
+    let chrome = chrome(&state, &headers, &uri, &session).await?;
+    let product = listing::product_detail(&state, &slug).await.or_page(&headers)?;
+    let first_in_stock = product.variants.iter().position(|v| v.in_stock).unwrap_or(0);
+    let variants = product
+        .variants
+        .iter()
+        .enumerate()
+        .map(|(i, v)| VariantChoice {
+            id: v.id.to_string(),
+            label: if v.options.is_empty() {
+                v.sku.clone()
+            } else {
+                v.options
+                    .iter()
+                    .map(|o| format!("{} {}", o.name, o.value))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            price: euros(v.price_minor),
+            compare_at: v.compare_at_price_minor.filter(|c| *c > v.price_minor).map(euros),
+            available: v.available_online,
+            in_stock: v.in_stock,
+            checked: i == first_in_stock,
+        })
+        .collect();
+    let mut stores: Vec<StoreLine> = Vec::new();
+    for variant in &product.variants {
+        for store in &variant.stores {
+            match stores.iter_mut().find(|s| s.name == store.name) {
+                Some(line) => line.available += store.available,
+                None => stores.push(StoreLine {
+                    name: store.name.clone(),
+                    available: store.available,
+                }),
+            }
+        }
+    }
+    let attributes = product
+        .attributes
+        .iter()
+        .map(|a| {
+            let value = match &a.value {
+                serde_json::Value::String(s) => s.replace('_', " "),
+                serde_json::Value::Bool(true) => "✓".to_owned(),
+                serde_json::Value::Bool(false) => "—".to_owned(),
+                serde_json::Value::Array(values) => values
+                    .iter()
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.to_string(),
+            };
+            let value = match &a.unit {
+                Some(unit) => format!("{value} {unit}"),
+                None => value,
+            };
+            (a.label.clone(), value)
+        })
+        .collect();
+    let rate = product.vat_rate_basis_points;
+    let html = render(
+        &ProductPage {
+            breadcrumbs: product
+                .breadcrumbs
+                .iter()
+                .map(|c| Link {
+                    label: c.name.clone(),
+                    url: format!("/categories/{}", c.slug),
+                })
+                .collect(),
+            price: euros(product.price_min_minor),
+            from: product.price_max_minor > product.price_min_minor,
+            vat_rate: if rate % 100 == 0 {
+                format!("{} %", rate / 100)
+            } else {
+                format!("{},{} %", rate / 100, (rate % 100) / 10)
+            },
+            variants,
+            stores,
+            attributes,
+            product,
+            chrome,
+        },
+        &headers,
+    )?;
+    Ok(page(&state, &session, StatusCode::OK, html))
+}
+
+pub struct LineView {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+    pub options: String,
+    pub quantity: i32,
+    pub unit_price: String,
+    pub total: String,
+    pub warning: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "shop/cart.html")]
+struct CartPage {
+    chrome: Chrome,
+    lines: Vec<LineView>,
+    subtotal: String,
+    vat: Vec<(String, String)>,
+    total: String,
+}
+
+async fn cart(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> PageResult {
+    let session = WebSession::of(&headers);
+    let view = session_cart(&state, &session).await.or_page(&headers)?;
+    let chrome = Chrome::new(
+        &state,
+        &headers,
+        &session,
+        &uri,
+        view.as_ref().map_or(0, |c| c.item_count),
+    );
+    let (lines, subtotal, vat, total) = match &view {
+        None => (Vec::new(), euros(0), Vec::new(), euros(0)),
+        Some(view) => (
+            view.lines
+                .iter()
+                .map(|line| LineView {
+                    id: line.id.to_string(),
+                    name: line.product_name.clone(),
+                    url: format!("/produits/{}", line.product_slug),
+                    options: line
+                        .options
+                        .iter()
+                        .map(|o| format!("{} {}", o.name, o.value))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    quantity: line.quantity,
+                    unit_price: euros(line.unit_price_minor),
+                    total: euros(line.line_total_minor),
+                    warning: view
+                        .warnings
+                        .iter()
+                        .find(|w| w.item_id == line.id)
+                        .map(|w| w.message.clone()),
+                })
+                .collect(),
+            euros(view.totals.subtotal_minor),
+            view.totals
+                .vat
+                .iter()
+                .map(|v| (format!("{} %", f64::from(v.rate) / 100.0), euros(v.amount_minor)))
+                .collect(),
+            euros(view.totals.grand_total_minor),
+        ),
+    };
+    let html = render(
+        &CartPage {
+            chrome,
+            lines,
+            subtotal,
+            vat,
+            total,
+        },
+        &headers,
+    )?;
+    Ok(page(&state, &session, StatusCode::OK, html))
+}
+
+/// 403 page unless the form carries the session's CSRF token.
+fn check_csrf(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: &WebSession,
+    form: Option<&str>,
+) -> Result<(), PageError> {
+    let sent = form.or_else(|| headers.get("x-csrf-token").and_then(|v| v.to_str().ok()));
+    if session.csrf_ok(state, sent) {
+        Ok(())
+    } else {
+        Err(PageError::new(
+            headers,
+            AppError::new(
+                StatusCode::FORBIDDEN,
+                "page.csrf",
+                "The form's token is missing or stale.",
+            ),
+        ))
+    }
+}
+
+fn is_htmx(headers: &HeaderMap) -> bool {
+    headers.get("hx-request").is_some_and(|v| v == "true")
+}
+
+#[derive(Deserialize)]
+struct AddForm {
+    variant_id: Uuid,
+    #[serde(default = "one")]
+    quantity: i32,
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+}
+
+fn one() -> i32 {
+    1
+}
+
+fn bad_form(headers: &HeaderMap) -> PageError {
+    PageError::new(
+        headers,
+        AppError::bad_request("page.invalid_form", "The form was not filled in as expected."),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "shop/cart_badge.html")]
+struct CartBadge {
+    t: &'static super::i18n::Texts,
+    icons: &'static str,
+    cart_count: i64,
+    message: String,
+}
+
+/// Adds units to the session's cart, opening one (and its cookie) when
+/// the session has none. With htmx, answers the new cart badge and a
+/// message; without, goes to the cart.
+async fn add_to_cart(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> PageResult {
+    let session = WebSession::of(&headers);
+    let form: AddForm = serde_urlencoded::from_bytes(&body).map_err(|_| bad_form(&headers))?;
+    check_csrf(&state, &headers, &session, form.csrf.as_deref())?;
+    let mut tx = state.db.begin().await.or_page(&headers)?;
+    let mut new_cookie = None;
+    let existing = match &session.cart {
+        Some((id, token)) => cart_db::lock_cart(&mut tx, *id)
+            .await
+            .optional()
+            .or_page(&headers)?
+            .filter(|c| c.user_id.is_none() && secret_hash(token) == c.token_hash),
+        None => None,
+    };
+    let cart = match existing {
+        Some(cart) => cart,
+        None => {
+            let token = new_secret("cart_");
+            let cart = cart_db::insert_cart(&mut tx, Uuid::now_v7(), &secret_hash(&token), None)
+                .await
+                .or_page(&headers)?;
+            new_cookie = Some(format!("{}.{token}", cart.id));
+            cart
+        }
+    };
+    let added = cart_api::add_units(&mut tx, &cart, form.variant_id, form.quantity).await;
+    if let Err(error) = added {
+        drop(tx);
+        return Err(PageError::new(&headers, error));
+    }
+    let view = cart_api::changed(&mut tx, cart.id).await.or_page(&headers)?;
+    tx.commit().await.or_page(&headers)?;
+    let t = super::i18n::Lang::of(&headers).texts();
+    let mut response = if is_htmx(&headers) {
+        let badge = CartBadge {
+            t,
+            icons: super::assets::path("icons.svg"),
+            cart_count: view.item_count,
+            message: t.added_to_cart.to_owned(),
+        };
+        let html = render(&badge, &headers)?;
+        (StatusCode::OK, axum::response::Html(html)).into_response()
+    } else {
+        Redirect::to("/panier").into_response()
+    };
+    if let Some(value) = new_cookie {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            session::set_cookie(&state, session::CART_COOKIE, &value),
+        );
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+struct LineForm {
+    quantity: Option<i32>,
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+}
+
+/// A cart line's id from the address; 404 page when it is not one.
+fn line_id(headers: &HeaderMap, raw: &str) -> Result<Uuid, PageError> {
+    raw.parse().map_err(|_| {
+        PageError::new(
+            headers,
+            AppError::not_found("cart.item_not_found", "No such line in this cart."),
+        )
+    })
+}
+
+/// Opens the session's cart for a change, locked; 404 page without one.
+async fn locked_cart(
+    headers: &HeaderMap,
+    session: &WebSession,
+    tx: &mut comptoir_db::PgConnection,
+) -> Result<comptoir_db::cart::Cart, PageError> {
+    let not_found = || PageError::new(headers, cart_api::cart_not_found());
+    let Some((id, token)) = &session.cart else {
+        return Err(not_found());
+    };
+    cart_db::lock_cart(tx, *id)
+        .await
+        .optional()
+        .or_page(headers)?
+        .filter(|c| c.user_id.is_none() && secret_hash(token) == c.token_hash)
+        .ok_or_else(not_found)
+}
+
+/// What a line's form asks: set its quantity, or take it out.
+enum LineChange {
+    Quantity(i32),
+    Remove,
+}
+
+async fn update_line(state: State<AppState>, headers: HeaderMap, id: Path<String>, body: Bytes) -> PageResult {
+    let form: LineForm = serde_urlencoded::from_bytes(&body).map_err(|_| bad_form(&headers))?;
+    let quantity = form.quantity.ok_or_else(|| bad_form(&headers))?;
+    change_line(state, headers, id, form.csrf, LineChange::Quantity(quantity)).await
+}
+
+async fn remove_line(state: State<AppState>, headers: HeaderMap, id: Path<String>, body: Bytes) -> PageResult {
+    let form: LineForm = serde_urlencoded::from_bytes(&body).map_err(|_| bad_form(&headers))?;
+    change_line(state, headers, id, form.csrf, LineChange::Remove).await
+}
+
+/// Changes a line of the session's cart, then shows the cart (htmx picks
+/// the cart and the badge out of it).
+async fn change_line(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    csrf: Option<String>,
+    change: LineChange,
+) -> PageResult {
+    let session = WebSession::of(&headers);
+    let id = line_id(&headers, &id)?;
+    check_csrf(&state, &headers, &session, csrf.as_deref())?;
+    let mut tx = state.db.begin().await.or_page(&headers)?;
+    let cart = locked_cart(&headers, &session, &mut tx).await?;
+    match change {
+        LineChange::Quantity(quantity) => cart_api::set_units(&mut tx, &cart, id, quantity).await,
+        LineChange::Remove => match cart_api::check_line(&mut tx, cart.id, id).await {
+            Ok(()) => cart_db::delete_item(&mut tx, cart.id, id).await.map_err(AppError::from),
+            Err(e) => Err(e),
+        },
+    }
+    .or_page(&headers)?;
+    cart_api::changed(&mut tx, cart.id).await.or_page(&headers)?;
+    tx.commit().await.or_page(&headers)?;
+    Ok(Redirect::to("/panier").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "shop/static_page.html")]
+struct StaticPage {
+    chrome: Chrome,
+    slug: String,
+    seller_name: String,
+    seller_address: String,
+    seller_siren: String,
+    seller_vat_number: String,
+}
+
+/// The legal notice, the terms of sale and the privacy policy: plain
+/// templates for now, with the seller's details from the configuration.
+async fn static_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(slug): Path<String>,
+) -> PageResult {
+    if !matches!(slug.as_str(), "mentions-legales" | "cgv" | "confidentialite") {
+        return Err(PageError::new(
+            &headers,
+            AppError::not_found("page.not_found", "No such page."),
+        ));
+    }
+    let session = WebSession::of(&headers);
+    let chrome = chrome(&state, &headers, &uri, &session).await?;
+    let config = &state.config;
+    let html = render(
+        &StaticPage {
+            chrome,
+            slug,
+            seller_name: config.seller_name.clone(),
+            seller_address: config.seller_address.clone(),
+            seller_siren: config.seller_siren.clone(),
+            seller_vat_number: config.seller_vat_number.clone(),
+        },
+        &headers,
+    )?;
+    Ok(page(&state, &session, StatusCode::OK, html))
+}
+
+#[derive(Deserialize)]
+struct SwitchQuery {
+    retour: Option<String>,
+}
+
+/// Sets the language cookie and goes back where the visitor was (a path
+/// of this site only).
+async fn switch_language(State(state): State<AppState>, Path(code): Path<String>, RawQuery(raw): RawQuery) -> Response {
+    let back = serde_urlencoded::from_str::<SwitchQuery>(raw.as_deref().unwrap_or_default())
+        .ok()
+        .and_then(|q| q.retour)
+        .filter(|r| r.starts_with('/') && !r.starts_with("//") && !r.contains('\\'))
+        .unwrap_or_else(|| "/".to_owned());
+    let mut response = Redirect::to(&back).into_response();
+    if let Some(lang) = super::i18n::Lang::parse(&code) {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, session::set_cookie(&state, "lang", lang.code()));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_passes_on_the_api_parameters_and_turns_its_band_into_a_price_range() {
+        let query = ListingQuery::parse(Some(
+            "q=velo&brand=Kerlann&prix=2000-5000&utm_source=x&attr.wood_type=chene",
+        ));
+        let api = query.api(&[("category", "vtt")]);
+        assert_eq!(
+            api,
+            "q=velo&brand=Kerlann&attr.wood_type=chene&min_price=2000&max_price=4999&category=vtt&limit=24"
+        );
+        assert!(query.has("brand", "Kerlann"));
+        assert_eq!(
+            query.with_cursor("/recherche", Some("n1.x")),
+            "/recherche?q=velo&brand=Kerlann&attr.wood_type=chene&prix=2000-5000&cursor=n1.x"
+        );
+        let open = ListingQuery::parse(Some("prix=500000-"));
+        assert_eq!(open.api(&[]), "min_price=500000&limit=24");
+    }
+}

@@ -1,0 +1,366 @@
+//! The shop's pages over real HTTP: what a browser without JavaScript gets
+//! (forms that post and redirect), what htmx gets (fragments), the session
+//! and CSRF cookies, the language, the assets and the error pages.
+
+use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::redirect::Policy;
+use uuid::Uuid;
+
+use crate::catalog::{seed_category, seed_product};
+use crate::harness::TestApp;
+
+/// A browser: no redirects followed, cookies kept by hand.
+struct Browser {
+    client: reqwest::Client,
+    cookies: Vec<(String, String)>,
+}
+
+impl Browser {
+    fn new() -> Self {
+        Self {
+            client: reqwest::Client::builder().redirect(Policy::none()).build().unwrap(),
+            cookies: Vec::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep(&mut self, response: &reqwest::Response) {
+        for value in response.headers().get_all(SET_COOKIE) {
+            let raw = value.to_str().unwrap();
+            assert!(raw.contains("HttpOnly") && raw.contains("SameSite=Lax"), "{raw}");
+            let (pair, _) = raw.split_once(';').unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            self.cookies.retain(|(k, _)| k != name);
+            self.cookies.push((name.to_owned(), value.to_owned()));
+        }
+    }
+
+    async fn get(&mut self, app: &TestApp, path: &str) -> (u16, String) {
+        let response = self
+            .client
+            .get(app.url(path))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep(&response);
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    async fn post(&mut self, app: &TestApp, path: &str, form: &[(&str, &str)], htmx: bool) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(app.url(path))
+            .header(COOKIE, self.cookie_header())
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(form).unwrap());
+        if htmx {
+            request = request.header("hx-request", "true");
+        }
+        let response = request.send().await.unwrap();
+        self.keep(&response);
+        response
+    }
+}
+
+/// The value of `<input ... name="{name}" value="...">` in a page.
+fn field(html: &str, name: &str) -> String {
+    let at = html
+        .find(&format!("name=\"{name}\" value=\""))
+        .unwrap_or_else(|| panic!("no {name} in page"));
+    let rest = &html[at + name.len() + 15..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+async fn cart_count(app: &TestApp, browser: &mut Browser) -> String {
+    let (_, html) = browser.get(app, "/panier").await;
+    let at = html.find("data-count=\"").unwrap();
+    let rest = &html[at + 12..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn the_home_page_shows_departments_and_new_products_in_french_or_english() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().acquire().await.unwrap();
+    let running = seed_category(&mut conn, "running", None).await;
+    seed_product(&mut conn, "Chaussure de trail Ar Men", Some(running), &["AR-1"]).await;
+    drop(conn);
+
+    let response = app.get("/").await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert_eq!(response.headers()[CACHE_CONTROL], "private, no-cache");
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<html lang=\"fr\">"), "French by default");
+    assert!(
+        html.contains("Chaussure de trail Ar Men") && html.contains("10,00\u{a0}€"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/categories/running\""));
+    assert!(html.contains("Nouveautés"));
+
+    let english = app
+        .client
+        .get(app.url("/"))
+        .header("accept-language", "en-GB,en;q=0.9,fr;q=0.5")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(english.contains("<html lang=\"en\">") && english.contains("New arrivals"));
+
+    // The switcher sets a cookie and comes back, to this site only.
+    let mut browser = Browser::new();
+    let switched = browser
+        .client
+        .get(app.url("/langue/en?retour=%2Fpanier"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(switched.status(), 303);
+    assert_eq!(switched.headers()[LOCATION], "/panier");
+    browser.keep(&switched);
+    let (_, cart) = browser.get(&app, "/panier").await;
+    assert!(cart.contains("Your cart"));
+    let away = browser
+        .client
+        .get(app.url("/langue/en?retour=https%3A%2F%2Fevil.example%2F"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(away.headers()[LOCATION], "/");
+}
+
+#[tokio::test]
+async fn assets_have_hashed_names_and_a_year_of_cache_and_old_names_are_gone() {
+    let app = TestApp::spawn().await;
+    let html = app.get("/pages/cgv").await.text().await.unwrap();
+    let at = html.find("href=\"/assets/shop.").unwrap();
+    let path = &html[at + 6..];
+    let path = &path[..path.find('"').unwrap()];
+    let css = app.get(path).await;
+    assert_eq!(css.status(), 200);
+    assert_eq!(css.headers()[CACHE_CONTROL], "public, max-age=31536000, immutable");
+    assert!(css.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/css"));
+    assert!(css.text().await.unwrap().contains(":focus-visible"));
+    assert_eq!(app.get("/assets/shop.00000000.css").await.status(), 404);
+}
+
+#[tokio::test]
+async fn a_category_lists_its_products_with_facets_filters_and_pages() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().acquire().await.unwrap();
+    let velo = seed_category(&mut conn, "velo", None).await;
+    for i in 0..30 {
+        seed_product(
+            &mut conn,
+            &format!("Vélo de ville {i:02}"),
+            Some(velo),
+            &[&format!("V-{i}")],
+        )
+        .await;
+    }
+    seed_product(&mut conn, "Tente Crozon", None, &["T-1"]).await;
+    drop(conn);
+    let (status, first) = Browser::new().get(&app, "/categories/velo").await;
+    assert_eq!(status, 200);
+    assert!(first.contains("30 produits"), "the total counts every match");
+    assert!(!first.contains("Tente Crozon"), "only the category's products");
+    assert_eq!(first.matches("class=\"card\"").count(), 24, "a page holds 24");
+    assert!(first.contains("rel=\"next\""), "a next page link");
+    let at = first.find("href=\"/categories/velo?cursor=").unwrap();
+    let link = &first[at + 6..];
+    let link = link[..link.find('"').unwrap()].replace("&amp;", "&");
+    let (_, second) = Browser::new().get(&app, &link).await;
+    assert_eq!(second.matches("class=\"card\"").count(), 6);
+
+    // Sorting by price, and a price band that matches nothing.
+    let (_, cheap) = Browser::new()
+        .get(&app, "/categories/velo?sort=price_asc&prix=0-500")
+        .await;
+    assert!(cheap.contains("0 produits"));
+    // A forged cursor is a clear 400 page, not a crash.
+    let (status, page) = Browser::new().get(&app, "/categories/velo?cursor=nope").await;
+    assert_eq!(status, 400);
+    assert!(page.contains("Demande invalide"));
+    // Search, typo included, and suggestions as one types.
+    let (status, found) = Browser::new().get(&app, "/recherche?q=velo").await;
+    assert_eq!(status, 200);
+    assert!(found.contains("Vélo de ville") && !found.contains("Tente Crozon"));
+    let (_, suggestions) = Browser::new().get(&app, "/recherche/suggestions?q=tentes").await;
+    assert!(suggestions.contains("Tente Crozon"), "{suggestions}");
+    let (_, none) = Browser::new().get(&app, "/recherche/suggestions?q=t").await;
+    assert!(none.contains("hidden"));
+}
+
+#[tokio::test]
+async fn a_guest_fills_a_cart_through_forms_guarded_by_a_csrf_token() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().acquire().await.unwrap();
+    let tent = seed_product(&mut conn, "Tente Crozon", None, &["T-1", "T-2"]).await;
+    drop(conn);
+    let mut browser = Browser::new();
+    let (status, page) = browser.get(&app, &format!("/produits/{}", tent.slug)).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<h1>Tente Crozon</h1>") && page.contains("TVA 20 %"));
+    let csrf = field(&page, "_csrf");
+    assert!(
+        browser.cookies.iter().any(|(k, _)| k == "comptoir_sid"),
+        "a session cookie"
+    );
+    let variant = tent.variants[1].to_string();
+
+    // Without the token, or with another session's, nothing is added.
+    let refused = browser
+        .post(
+            &app,
+            "/panier/ajouter",
+            &[("variant_id", &variant), ("quantity", "2")],
+            false,
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    let mut stranger = Browser::new();
+    let (_, other_page) = stranger.get(&app, &format!("/produits/{}", tent.slug)).await;
+    let stranger_csrf = field(&other_page, "_csrf");
+    assert_ne!(stranger_csrf, csrf, "each session has its own token");
+    let forged = browser
+        .post(
+            &app,
+            "/panier/ajouter",
+            &[("variant_id", &variant), ("quantity", "2"), ("_csrf", &stranger_csrf)],
+            false,
+        )
+        .await;
+    assert_eq!(forged.status(), 403);
+    assert!(!browser.cookies.iter().any(|(k, _)| k == "comptoir_cart"));
+
+    // Without JavaScript: the form posts and goes to the cart.
+    let added = browser
+        .post(
+            &app,
+            "/panier/ajouter",
+            &[("variant_id", &variant), ("quantity", "2"), ("_csrf", &csrf)],
+            false,
+        )
+        .await;
+    assert_eq!(added.status(), 303);
+    assert_eq!(added.headers()[LOCATION], "/panier");
+    assert!(browser.cookies.iter().any(|(k, _)| k == "comptoir_cart"));
+    let (_, cart) = browser.get(&app, "/panier").await;
+    assert!(cart.contains("Tente Crozon") && cart.contains("22,00\u{a0}€"), "{cart}");
+    assert_eq!(cart_count(&app, &mut browser).await, "2");
+
+    // With htmx: the badge comes back with a message, no page load.
+    let badge = browser
+        .post(
+            &app,
+            "/panier/ajouter",
+            &[("variant_id", &variant), ("quantity", "1"), ("_csrf", &csrf)],
+            true,
+        )
+        .await;
+    assert_eq!(badge.status(), 200);
+    let badge = badge.text().await.unwrap();
+    assert!(
+        badge.contains("id=\"cart-badge\"") && badge.contains("data-count=\"3\""),
+        "{badge}"
+    );
+    assert!(badge.contains("Ajouté au panier."));
+
+    // Bad input changes nothing.
+    let too_many = browser
+        .post(
+            &app,
+            "/panier/ajouter",
+            &[("variant_id", &variant), ("quantity", "500"), ("_csrf", &csrf)],
+            false,
+        )
+        .await;
+    assert_eq!(too_many.status(), 422);
+    let unknown = browser
+        .post(
+            &app,
+            "/panier/ajouter",
+            &[("variant_id", &Uuid::now_v7().to_string()), ("_csrf", &csrf)],
+            false,
+        )
+        .await;
+    assert_eq!(unknown.status(), 422);
+    let garbage = browser
+        .post(&app, "/panier/ajouter", &[("variant_id", "x"), ("_csrf", &csrf)], false)
+        .await;
+    assert_eq!(garbage.status(), 400);
+    assert_eq!(cart_count(&app, &mut browser).await, "3");
+
+    // Quantity change and removal.
+    let (_, cart) = browser.get(&app, "/panier").await;
+    let at = cart.find("action=\"/panier/lignes/").unwrap();
+    let line = &cart[at + "action=\"/panier/lignes/".len()..];
+    let line = &line[..line.find('"').unwrap()];
+    let changed = browser
+        .post(
+            &app,
+            &format!("/panier/lignes/{line}"),
+            &[("quantity", "5"), ("_csrf", &csrf)],
+            false,
+        )
+        .await;
+    assert_eq!(changed.status(), 303);
+    assert_eq!(cart_count(&app, &mut browser).await, "5");
+    let removed = browser
+        .post(
+            &app,
+            &format!("/panier/lignes/{line}/supprimer"),
+            &[("_csrf", &csrf)],
+            false,
+        )
+        .await;
+    assert_eq!(removed.status(), 303);
+    let (_, empty) = browser.get(&app, "/panier").await;
+    assert!(empty.contains("Votre panier est vide."));
+    // Another session has no cart to change.
+    let (_, theirs) = stranger.get(&app, "/panier").await;
+    assert!(theirs.contains("Votre panier est vide."));
+    let denied = stranger
+        .post(
+            &app,
+            &format!("/panier/lignes/{line}"),
+            &[("quantity", "2"), ("_csrf", &stranger_csrf)],
+            false,
+        )
+        .await;
+    assert_eq!(denied.status(), 404);
+}
+
+#[tokio::test]
+async fn missing_pages_are_friendly_and_api_paths_keep_their_problems() {
+    let app = TestApp::spawn().await;
+    let page = app.get("/nulle-part").await;
+    assert_eq!(page.status(), 404);
+    assert!(page.headers()[CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Page introuvable") && !html.contains("panicked"));
+    let product = app.get("/produits/nexiste-pas").await;
+    assert_eq!(product.status(), 404);
+    let api = app.get("/api/v1/nulle-part").await;
+    assert_eq!(api.status(), 404);
+    assert_eq!(api.headers()[CONTENT_TYPE], "application/problem+json");
+    assert_eq!(app.get("/pages/inconnue").await.status(), 404);
+    assert_eq!(app.get("/categories/inconnue").await.status(), 404);
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs the browser tests: a fresh database with the demo catalog, the
+# server built by `cargo build` (debug unless COMPTOIR_BIN says otherwise),
+# Debian's Chromium (installed when missing), then `npm test` here.
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$(cd .. && pwd)
+bin=${COMPTOIR_BIN:-$root/target/debug/comptoir}
+pg=${PG_SERVER_URL:-postgres://postgres@127.0.0.1:5432}
+
+if ! command -v chromium >/dev/null; then
+  echo "installing chromium (Debian package)" >&2
+  (apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; })
+fi
+[ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --silent
+[ -x "$bin" ] || (cd "$root" && cargo build -q -p comptoir-server --bin comptoir)
+
+export DATABASE_URL=$pg/comptoir_e2e
+psql "$pg/postgres" -qX -c "DROP DATABASE IF EXISTS comptoir_e2e WITH (FORCE)" >/dev/null
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+log=$(mktemp)
+env -u REDIS_URL BIND="127.0.0.1:$port" TEST_GATEWAY=true MAIL_DIR="$(mktemp -d)" LOG_LEVEL=warn \
+  "$bin" serve --demo >"$log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 600); do
+  curl -fs -o /dev/null "http://127.0.0.1:$port/health/ready" && break
+  kill -0 $server 2>/dev/null || { cat "$log" >&2; exit 1; }
+  sleep 0.1
+done
+rm -rf artifacts
+BASE_URL="http://127.0.0.1:$port" npm test
