@@ -13,7 +13,8 @@ if ! command -v chromium >/dev/null; then
   (apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; })
 fi
 [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --silent
-[ -x "$bin" ] || (cd "$root" && cargo build -q -p comptoir-server --bin comptoir)
+# The binary of this checkout, unless one is given.
+[ -n "${COMPTOIR_BIN:-}" ] || (cd "$root" && cargo build -q -p comptoir-server --bin comptoir)
 
 export DATABASE_URL=$pg/comptoir_e2e
 psql "$pg/postgres" -qX -c "DROP DATABASE IF EXISTS comptoir_e2e WITH (FORCE)" >/dev/null
@@ -23,10 +24,16 @@ env -u REDIS_URL BIND="127.0.0.1:$port" TEST_GATEWAY=true MAIL_DIR="$(mktemp -d)
   "$bin" serve --demo >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
+ready=false
 for _ in $(seq 600); do
-  curl -fs -o /dev/null "http://127.0.0.1:$port/health/ready" && break
-  kill -0 $server 2>/dev/null || { cat "$log" >&2; exit 1; }
+  if curl -fs -o /dev/null "http://127.0.0.1:$port/health/ready"; then ready=true; break; fi
+  kill -0 $server 2>/dev/null || break
   sleep 0.1
 done
+if [ "$ready" != true ]; then
+  echo "the server did not become ready:" >&2
+  cat "$log" >&2
+  exit 1
+fi
 rm -rf artifacts
 BASE_URL="http://127.0.0.1:$port" npm test

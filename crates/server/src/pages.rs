@@ -128,16 +128,17 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let status = self.error.status();
         let t = self.lang.texts();
+        let (title, text) = match status {
+            StatusCode::NOT_FOUND => (t.not_found_title, t.not_found_text),
+            _ if self.error.code() == "page.csrf" => (t.bad_request_title, t.stale_form),
+            StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED => (t.forbidden_title, t.forbidden_text),
+            s if s.is_server_error() => (t.server_error_title, t.server_error_text),
+            _ => (t.bad_request_title, t.invalid_input),
+        };
         // The cause of a server error goes to the log with the request id.
         if status.is_server_error() {
             let _logged = self.error.into_response();
         }
-        let (title, text) = match status {
-            StatusCode::NOT_FOUND => (t.not_found_title, t.not_found_text),
-            StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED => (t.forbidden_title, t.forbidden_text),
-            s if s.is_server_error() => (t.server_error_title, t.server_error_text),
-            _ => (t.bad_request_title, t.stale_form),
-        };
         let page = ErrorPage {
             t,
             lang: self.lang.code(),

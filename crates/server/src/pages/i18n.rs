@@ -137,6 +137,10 @@ pub struct Texts {
     pub request_id: &'static str,
     pub back_home: &'static str,
     pub stale_form: &'static str,
+    pub invalid_input: &'static str,
+    pub vat: &'static str,
+    pub pagination: &'static str,
+    pub any_price: &'static str,
 }
 
 pub static FR: Texts = Texts {
@@ -207,6 +211,10 @@ pub static FR: Texts = Texts {
     request_id: "Référence de la demande",
     back_home: "Retour à l’accueil",
     stale_form: "Ce formulaire a expiré : rechargez la page et recommencez.",
+    invalid_input: "Cette demande n’a pas pu être traitée : vérifiez ce que vous avez saisi et réessayez.",
+    vat: "TVA",
+    pagination: "Pages de résultats",
+    any_price: "Tous les prix",
 };
 
 pub static EN: Texts = Texts {
@@ -277,6 +285,10 @@ pub static EN: Texts = Texts {
     request_id: "Request reference",
     back_home: "Back to the home page",
     stale_form: "This form has expired: reload the page and try again.",
+    invalid_input: "This request could not be processed: check what you entered and try again.",
+    vat: "VAT",
+    pagination: "Result pages",
+    any_price: "Any price",
 };
 
 #[cfg(test)]

@@ -246,12 +246,10 @@ impl ListingQuery {
         for (name, value) in &self.pairs {
             out.append_pair(name, value);
         }
-        if let Some((min, max)) = self.band.split_once('-') {
-            if let Ok(min) = min.parse::<i64>() {
-                out.append_pair("min_price", &min.to_string());
-            }
-            if let Ok(max) = max.parse::<i64>() {
-                out.append_pair("max_price", &(max - 1).max(0).to_string());
+        if let Some((min, max)) = self.band() {
+            out.append_pair("min_price", &min.to_string());
+            if let Some(max) = max {
+                out.append_pair("max_price", &max.to_string());
             }
         }
         for (name, value) in extra {
@@ -259,6 +257,24 @@ impl ListingQuery {
         }
         out.append_pair("limit", "24");
         out.finish()
+    }
+
+    /// The price band as the API's inclusive range: `2000-5000` is 2000
+    /// to 4999, `500000-` has no top. `None` without a band; a malformed
+    /// band makes the whole query invalid (see [`Self::valid`]).
+    fn band(&self) -> Option<(i64, Option<i64>)> {
+        let (min, max) = self.band.split_once('-')?;
+        let min = min.parse::<i64>().ok().filter(|m| *m >= 0)?;
+        if max.is_empty() {
+            return Some((min, None));
+        }
+        let max = max.parse::<i64>().ok()?.checked_sub(1).filter(|m| *m >= min)?;
+        Some((min, Some(max)))
+    }
+
+    /// Whether every part of the address makes sense.
+    fn valid(&self) -> bool {
+        self.band.is_empty() || self.band().is_some()
     }
 
     fn has(&self, name: &str, value: &str) -> bool {
@@ -371,15 +387,19 @@ async fn listing_page(
     let mut chrome = chrome(state, headers, uri, session).await?;
     chrome.q = query.q.clone();
     let t = chrome.t;
+    let invalid = || {
+        PageError::new(
+            headers,
+            AppError::bad_request("page.invalid_query", "This address is not valid."),
+        )
+    };
+    if !query.valid() {
+        return Err(invalid());
+    }
     let answer = list(state, &query.api(extra)).await;
     let answer = match answer {
         // A hand-edited address (a cursor of another sort...): 400 page.
-        Err(e) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => {
-            return Err(PageError::new(
-                headers,
-                AppError::bad_request("page.invalid_query", "This address is not valid."),
-            ));
-        }
+        Err(e) if e.status() == StatusCode::UNPROCESSABLE_ENTITY => return Err(invalid()),
         other => other.or_page(headers)?,
     };
     let groups = facet_groups(&answer.facets, query, t);
@@ -445,15 +465,22 @@ fn facet_groups(facets: &Facets, query: &ListingQuery, t: &super::i18n::Texts) -
                 .collect(),
         });
     }
-    if !facets.price_bands.is_empty() {
+    // Shown while a band is chosen, even when nothing matches: it is how
+    // the shopper lifts it.
+    if !facets.price_bands.is_empty() || !query.band.is_empty() {
+        // A radio cannot be unticked: "any price" comes first.
+        let any = FacetOption {
+            label: t.any_price.to_owned(),
+            value: String::new(),
+            count: facets.total,
+            checked: query.band.is_empty(),
+        };
         groups.push(FacetGroup {
             field: "prix".to_owned(),
             title: t.price.to_owned(),
             radio: true,
-            options: facets
-                .price_bands
-                .iter()
-                .map(|band| {
+            options: std::iter::once(any)
+                .chain(facets.price_bands.iter().map(|band| {
                     let value = format!(
                         "{}-{}",
                         band.min_minor,
@@ -472,7 +499,7 @@ fn facet_groups(facets: &Facets, query: &ListingQuery, t: &super::i18n::Texts) -
                         value,
                         count: band.count,
                     }
-                })
+                }))
                 .collect(),
         });
     }
@@ -630,11 +657,7 @@ async fn product(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Pa
                 .collect(),
             price: euros(product.price_min_minor),
             from: product.price_max_minor > product.price_min_minor,
-            vat_rate: if rate % 100 == 0 {
-                format!("{} %", rate / 100)
-            } else {
-                format!("{},{} %", rate / 100, (rate % 100) / 10)
-            },
+            vat_rate: rate_label(rate),
             variants,
             stores,
             attributes,
@@ -706,7 +729,7 @@ async fn cart(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Pa
             view.totals
                 .vat
                 .iter()
-                .map(|v| (format!("{} %", f64::from(v.rate) / 100.0), euros(v.amount_minor)))
+                .map(|v| (rate_label(v.rate), euros(v.amount_minor)))
                 .collect(),
             euros(view.totals.grand_total_minor),
         ),
@@ -722,6 +745,15 @@ async fn cart(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Pa
         &headers,
     )?;
     Ok(page(&state, &session, StatusCode::OK, html))
+}
+
+/// A VAT rate in basis points the French way: "20 %", "5,5 %", "2,1 %".
+fn rate_label(basis_points: u32) -> String {
+    if basis_points.is_multiple_of(100) {
+        format!("{} %", basis_points / 100)
+    } else {
+        format!("{},{} %", basis_points / 100, (basis_points % 100) / 10)
+    }
 }
 
 /// 403 page unless the form carries the session's CSRF token.
@@ -968,7 +1000,13 @@ async fn switch_language(State(state): State<AppState>, Path(code): Path<String>
     let back = serde_urlencoded::from_str::<SwitchQuery>(raw.as_deref().unwrap_or_default())
         .ok()
         .and_then(|q| q.retour)
-        .filter(|r| r.starts_with('/') && !r.starts_with("//") && !r.contains('\\'))
+        .filter(|r| {
+            r.starts_with('/')
+                && !r.starts_with("//")
+                && !r.contains('\\')
+                // Browsers drop tabs and newlines from addresses: "/\t/evil" is "//evil".
+                && !r.chars().any(|c| c.is_control() || c.is_whitespace())
+        })
         .unwrap_or_else(|| "/".to_owned());
     let mut response = Redirect::to(&back).into_response();
     if let Some(lang) = super::i18n::Lang::parse(&code) {
@@ -1000,5 +1038,12 @@ mod tests {
         );
         let open = ListingQuery::parse(Some("prix=500000-"));
         assert_eq!(open.api(&[]), "min_price=500000&limit=24");
+        for bad in ["abc", "x-5000", "0--9223372036854775808", "5000-2000", "-1-"] {
+            assert!(!ListingQuery::parse(Some(&format!("prix={bad}"))).valid(), "{bad}");
+        }
+        assert!(ListingQuery::parse(Some("prix=")).valid(), "an empty band is no band");
+        assert_eq!(rate_label(2000), "20 %");
+        assert_eq!(rate_label(550), "5,5 %");
+        assert_eq!(rate_label(210), "2,1 %");
     }
 }

@@ -144,6 +144,18 @@ async fn the_home_page_shows_departments_and_new_products_in_french_or_english()
         .await
         .unwrap();
     assert_eq!(away.headers()[LOCATION], "/");
+    // A tab or a newline would make "/\t/evil.example" leave the site, or
+    // break the header: both go home instead.
+    for sneaky in ["%2F%09%2Fevil.example", "%2F%0D%0ASet-Cookie%3A%20x%3D1"] {
+        let answer = browser
+            .client
+            .get(app.url(&format!("/langue/en?retour={sneaky}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 303, "{sneaky}");
+        assert_eq!(answer.headers()[LOCATION], "/", "{sneaky}");
+    }
 }
 
 #[tokio::test]
@@ -194,6 +206,12 @@ async fn a_category_lists_its_products_with_facets_filters_and_pages() {
         .get(&app, "/categories/velo?sort=price_asc&prix=0-500")
         .await;
     assert!(cheap.contains("0 produits"));
+    // A malformed band is a 400 page too; "any price" lifts the band.
+    let (status, _) = Browser::new()
+        .get(&app, "/categories/velo?prix=0--9223372036854775808")
+        .await;
+    assert_eq!(status, 400);
+    assert!(cheap.contains("name=\"prix\" value=\"\""), "an any-price choice");
     // A forged cursor is a clear 400 page, not a crash.
     let (status, page) = Browser::new().get(&app, "/categories/velo?cursor=nope").await;
     assert_eq!(status, 400);
