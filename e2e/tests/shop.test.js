@@ -103,6 +103,27 @@ test("a guest searches velo, filters, opens a product and adds two variants with
   await page.locator("table.cart tbody tr").first().locator("input[name=quantity]").fill("3");
   await page.locator("table.cart tbody tr").first().getByRole("button", { name: "Mettre à jour" }).click();
   await page.locator("#cart-badge .count[data-count='4']").waitFor();
+
+  // Checkout: a declined card first, then paying again, then the confirmation.
+  await page.getByRole("link", { name: "Passer commande" }).click();
+  await page.waitForURL(/\/commande$/);
+  await accessibility(page, "checkout");
+  await page.fill("#email", "maelys.legall@exemple.fr");
+  await page.fill("#first_name", "Maëlys");
+  await page.fill("#last_name", "Le Gall");
+  await page.fill("#line1", "12 rue de Siam");
+  await page.fill("#postal_code", "29200");
+  await page.fill("#city", "Brest");
+  await page.selectOption("#card_token", "tok_chargeDeclined");
+  await page.getByRole("button", { name: "Commander et payer" }).click();
+  await page.locator("h1", { hasText: "Paiement refusé" }).waitFor();
+  await page.selectOption("#card_token", "tok_visa");
+  await page.getByRole("button", { name: "Payer" }).click();
+  await page.locator("h1", { hasText: "Merci pour votre commande" }).waitFor();
+  const confirmation = await page.locator(".confirmation").innerText();
+  assert.match(confirmation, /CMD-\d{4}-\d{6}/);
+  await accessibility(page, "confirmation");
+  assert.equal(await badge(page), "0", "the cart is empty after the order");
   assert.deepEqual(page.errors, [], "no script error on any page");
   await page.context().close();
 });

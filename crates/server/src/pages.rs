@@ -8,6 +8,7 @@
 //! will use later.
 
 pub mod assets;
+pub mod checkout;
 pub mod i18n;
 pub mod session;
 pub mod shop;

@@ -35,6 +35,9 @@ pub fn routes() -> Router<AppState> {
         .route("/panier/ajouter", post(add_to_cart))
         .route("/panier/lignes/{id}", post(update_line))
         .route("/panier/lignes/{id}/supprimer", post(remove_line))
+        .route("/commande", get(super::checkout::show).post(super::checkout::place))
+        .route("/commande/{id}", get(super::checkout::order))
+        .route("/commande/{id}/paiement", post(super::checkout::pay))
         .route("/pages/{slug}", get(static_page))
         .route("/langue/{code}", get(switch_language))
 }
@@ -42,7 +45,7 @@ pub fn routes() -> Router<AppState> {
 type PageResult = Result<Response, PageError>;
 
 /// Runs a step of a page, turning its error into an error page.
-trait OrPage<T> {
+pub(super) trait OrPage<T> {
     fn or_page(self, headers: &HeaderMap) -> Result<T, PageError>;
 }
 
@@ -52,8 +55,14 @@ impl<T, E: Into<AppError>> OrPage<T> for Result<T, E> {
     }
 }
 
+/// The guest cart token the session's cookie holds (it also opens the
+/// orders placed from that cart).
+pub(super) fn session_token(session: &WebSession) -> Option<String> {
+    session.cart.as_ref().map(|(_, token)| token.clone())
+}
+
 /// The guest cart the session's cookie names, when its token matches.
-async fn session_cart(state: &AppState, session: &WebSession) -> Result<Option<CartView>, AppError> {
+pub(super) async fn session_cart(state: &AppState, session: &WebSession) -> Result<Option<CartView>, AppError> {
     let Some((id, token)) = &session.cart else {
         return Ok(None);
     };
@@ -757,7 +766,7 @@ fn rate_label(basis_points: u32) -> String {
 }
 
 /// 403 page unless the form carries the session's CSRF token.
-fn check_csrf(
+pub(super) fn check_csrf(
     state: &AppState,
     headers: &HeaderMap,
     session: &WebSession,
@@ -795,7 +804,7 @@ fn one() -> i32 {
     1
 }
 
-fn bad_form(headers: &HeaderMap) -> PageError {
+pub(super) fn bad_form(headers: &HeaderMap) -> PageError {
     PageError::new(
         headers,
         AppError::bad_request("page.invalid_form", "The form was not filled in as expected."),

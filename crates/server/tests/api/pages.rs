@@ -382,3 +382,78 @@ async fn missing_pages_are_friendly_and_api_paths_keep_their_problems() {
     assert_eq!(app.get("/pages/inconnue").await.status(), 404);
     assert_eq!(app.get("/categories/inconnue").await.status(), 404);
 }
+
+#[tokio::test]
+async fn checkout_pages_refuse_what_they_should_and_hide_other_peoples_orders() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().acquire().await.unwrap();
+    let tent = seed_product(&mut conn, "Tente Crozon", None, &["T-1"]).await;
+    drop(conn);
+    let mut browser = Browser::new();
+    // No cart: the checkout sends the shopper to the cart.
+    let response = browser.client.get(app.url("/commande")).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()[LOCATION], "/panier");
+
+    let (_, page) = browser.get(&app, &format!("/produits/{}", tent.slug)).await;
+    let csrf = field(&page, "_csrf");
+    let variant = tent.variants[0].to_string();
+    browser
+        .post(
+            &app,
+            "/panier/ajouter",
+            &[("variant_id", &variant), ("_csrf", &csrf)],
+            false,
+        )
+        .await;
+    let (status, form) = browser.get(&app, "/commande").await;
+    assert_eq!(status, 200);
+    let key = field(&form, "idempotency_key");
+    // Without the token: 403, nothing placed.
+    let refused = browser
+        .post(
+            &app,
+            "/commande",
+            &[("email", "a@exemple.fr"), ("idempotency_key", &key)],
+            false,
+        )
+        .await;
+    assert_eq!(refused.status(), 403);
+    // A forged key: 400. Invalid fields: the form again, 422, with reasons.
+    let forged = browser
+        .post(
+            &app,
+            "/commande",
+            &[("idempotency_key", "nope"), ("_csrf", &csrf)],
+            false,
+        )
+        .await;
+    assert_eq!(forged.status(), 400);
+    let invalid = browser
+        .post(
+            &app,
+            "/commande",
+            &[
+                ("email", "pas-une-adresse"),
+                ("country", "FR"),
+                ("idempotency_key", &key),
+                ("_csrf", &csrf),
+            ],
+            false,
+        )
+        .await;
+    assert_eq!(invalid.status(), 422);
+    let html = invalid.text().await.unwrap();
+    assert!(html.contains("class=\"errors\"") && html.contains("email"), "{html}");
+    assert!(html.contains("value=\"pas-une-adresse\""), "what was typed stays");
+    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(orders, 0, "nothing was placed");
+    // Someone else's order, or no order at all, is a 404 page.
+    let (status, _) = browser.get(&app, &format!("/commande/{}", Uuid::now_v7())).await;
+    assert_eq!(status, 404);
+    let (status, _) = browser.get(&app, "/commande/pas-un-id").await;
+    assert_eq!(status, 404);
+}

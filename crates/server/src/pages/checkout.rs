@@ -1,0 +1,432 @@
+//! Checkout and the order's confirmation: the shop's pages call the API's
+//! own checkout and payment handlers in process, with the same
+//! `Idempotency-Key` rules (the key is a hidden field of the form, so a
+//! double click or a reload replays the same order, never a second one) and
+//! the guest's cart token from the session cookie.
+
+use askama::Template;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, State};
+use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::session::WebSession;
+use super::shop::{OrPage, session_cart, session_token};
+use super::{Chrome, PageError, page, render};
+use crate::api::checkout::CheckoutRequest;
+use crate::api::orders::{OrderDetail, PayRequest};
+use crate::app::AppState;
+use crate::auth::MaybeCaller;
+use crate::documents::euros;
+use crate::error::AppError;
+use crate::extract::Path;
+use crate::platform::idempotency::IdempotentSession;
+
+/// What the checkout form holds (also when it comes back with errors).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CheckoutForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    line1: String,
+    #[serde(default)]
+    line2: String,
+    #[serde(default)]
+    postal_code: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    country: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    shipping_option_id: String,
+    #[serde(default)]
+    card_token: String,
+    #[serde(default)]
+    idempotency_key: String,
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+}
+
+pub struct OptionView {
+    pub id: String,
+    pub label: String,
+    pub price: String,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "shop/checkout.html")]
+struct CheckoutPage {
+    chrome: Chrome,
+    form: CheckoutForm,
+    options: Vec<OptionView>,
+    total: String,
+    errors: Vec<String>,
+    key: String,
+}
+
+/// `GET /commande`: the form, with the cart's shipping options for France.
+pub async fn show(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Result<Response, PageError> {
+    let session = WebSession::of(&headers);
+    let form = CheckoutForm {
+        country: "FR".to_owned(),
+        card_token: "tok_visa".to_owned(),
+        ..CheckoutForm::default()
+    };
+    render_form(&state, &headers, &uri, &session, form, Vec::new()).await
+}
+
+async fn render_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    session: &WebSession,
+    form: CheckoutForm,
+    errors: Vec<String>,
+) -> Result<Response, PageError> {
+    let Some(cart) = session_cart(state, session).await.or_page(headers)? else {
+        return Ok(Redirect::to("/panier").into_response());
+    };
+    if cart.lines.is_empty() {
+        return Ok(Redirect::to("/panier").into_response());
+    }
+    let country = if form.country.is_empty() {
+        "FR"
+    } else {
+        form.country.as_str()
+    };
+    let mut conn = state.db.acquire().await.or_page(headers)?;
+    let lines: Vec<_> = comptoir_db::cart::cart_lines(&mut conn, cart.id)
+        .await
+        .or_page(headers)?
+        .into_iter()
+        .filter(|l| l.product_status == "active")
+        .collect();
+    let options = crate::api::shipping::options_for(&mut conn, &lines, country)
+        .await
+        .unwrap_or_default();
+    drop(conn);
+    let chosen = if options.iter().any(|o| o.id == form.shipping_option_id) {
+        form.shipping_option_id.clone()
+    } else {
+        options.first().map(|o| o.id.clone()).unwrap_or_default()
+    };
+    let chrome = Chrome::new(state, headers, session, uri, cart.item_count);
+    let key = if form.idempotency_key.is_empty() {
+        Uuid::now_v7().to_string()
+    } else {
+        form.idempotency_key.clone()
+    };
+    let html = render(
+        &CheckoutPage {
+            chrome,
+            options: options
+                .iter()
+                .map(|o| OptionView {
+                    checked: o.id == chosen,
+                    id: o.id.clone(),
+                    label: match &o.location_name {
+                        Some(place) => format!("{} — {place}", o.name),
+                        None => o.name.clone(),
+                    },
+                    price: euros(o.price_minor),
+                })
+                .collect(),
+            total: euros(cart.totals.grand_total_minor),
+            errors,
+            key,
+            form,
+        },
+        headers,
+    )?;
+    let status = if html.contains("class=\"errors\"") {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(page(state, session, status, html))
+}
+
+/// Calls an API handler that takes an `Idempotency-Key` in process.
+async fn idempotent<T: DeserializeOwned + Send>(
+    state: &AppState,
+    path: &str,
+    key: &str,
+    cart_token: &str,
+    body: &Value,
+) -> Result<IdempotentSession<T>, Response> {
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("idempotency-key", key)
+        .header("x-cart-token", cart_token)
+        .body(Body::from(body.to_string()))
+        .map_err(|e| AppError::internal(e).into_response())?;
+    IdempotentSession::<T>::from_request(request, state).await
+}
+
+/// What an API answer says went wrong, in sentences for the form.
+async fn problems(response: Response) -> Vec<String> {
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
+    let problem: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let mut out: Vec<String> = problem["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            format!(
+                "{} : {}",
+                e["field"].as_str().unwrap_or_default(),
+                e["message"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    if out.is_empty() {
+        out.push(problem["detail"].as_str().unwrap_or("?").to_owned());
+    }
+    out
+}
+
+/// `POST /commande`: places the order. A paid order goes to its
+/// confirmation; a declined card to the order's page, which offers to pay
+/// again; invalid fields come back on the form with the reasons.
+pub async fn place(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let session = WebSession::of(&headers);
+    let form: CheckoutForm = serde_urlencoded::from_bytes(&body).map_err(|_| super::shop::bad_form(&headers))?;
+    super::shop::check_csrf(&state, &headers, &session, form.csrf.as_deref())?;
+    let Some((cart_id, token)) = session.cart.clone() else {
+        return Ok(Redirect::to("/panier").into_response());
+    };
+    if Uuid::parse_str(&form.idempotency_key).is_err() {
+        return Err(super::shop::bad_form(&headers));
+    }
+    let optional = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    let request = json!({
+        "cart_id": cart_id,
+        "email": form.email,
+        "shipping_address": {
+            "first_name": form.first_name, "last_name": form.last_name, "line1": form.line1,
+            "line2": optional(&form.line2), "postal_code": form.postal_code, "city": form.city,
+            "country": form.country, "phone": optional(&form.phone),
+        },
+        "shipping_option_id": form.shipping_option_id,
+        "payment_method": {"type": "card", "token": form.card_token},
+    });
+    let answer = match idempotent::<CheckoutRequest>(
+        &state,
+        "/api/v1/checkout",
+        &form.idempotency_key,
+        &token,
+        &request,
+    )
+    .await
+    {
+        Ok(session_request) => crate::api::checkout::checkout(
+            axum::extract::State(state.clone()),
+            MaybeCaller(None),
+            HeaderMap::from_iter([(
+                axum::http::HeaderName::from_static("x-cart-token"),
+                HeaderValue::from_str(&token).map_err(|_| super::shop::bad_form(&headers))?,
+            )]),
+            session_request,
+        )
+        .await
+        .into_response(),
+        Err(refused) => refused,
+    };
+    follow(&state, &headers, &uri, &session, form, answer).await
+}
+
+async fn follow(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    session: &WebSession,
+    form: CheckoutForm,
+    answer: Response,
+) -> Result<Response, PageError> {
+    let status = answer.status();
+    if status == StatusCode::CREATED || status == StatusCode::OK {
+        let bytes = axum::body::to_bytes(answer.into_body(), 1 << 20)
+            .await
+            .map_err(|e| PageError::new(headers, AppError::internal(e)))?;
+        let placed: Value =
+            serde_json::from_slice(&bytes).map_err(|e| PageError::new(headers, AppError::internal(e)))?;
+        if let Some(next) = placed["payment"]["next_action"]["url"].as_str()
+            && next.starts_with('/')
+        {
+            return Ok(Redirect::to(next).into_response());
+        }
+        let id = placed["order"]["id"].as_str().unwrap_or_default();
+        return Ok(Redirect::to(&format!("/commande/{id}")).into_response());
+    }
+    if status.is_server_error() {
+        return Err(PageError::new(
+            headers,
+            AppError::internal(anyhow::anyhow!("checkout answered {status}")),
+        ));
+    }
+    let errors = problems(answer).await;
+    render_form(state, headers, uri, session, form, errors).await
+}
+
+pub struct OrderLineRow {
+    pub name: String,
+    pub quantity: i64,
+    pub total: String,
+}
+
+#[derive(Template)]
+#[template(path = "shop/order.html")]
+struct OrderPage {
+    chrome: Chrome,
+    number: String,
+    id: String,
+    paid: bool,
+    declined: Option<String>,
+    lines: Vec<OrderLineRow>,
+    total: String,
+    email: String,
+    key: String,
+}
+
+/// `GET /commande/{id}`: the order for the guest whose session placed it
+/// (404 for anyone else): its confirmation, or a declined card and a
+/// form to pay again.
+pub async fn order(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let session = WebSession::of(&headers);
+    let detail = order_detail(&state, &headers, &session, &id).await?;
+    let chrome = Chrome::new(&state, &headers, &session, &uri, 0);
+    let order = &detail.order;
+    let last = detail.payments.iter().max_by_key(|p| p.created_at);
+    let declined = last
+        .filter(|p| p.status == "failed" && order.status == "pending_payment")
+        .map(|p| p.failure_message.clone().unwrap_or_default());
+    let html = render(
+        &OrderPage {
+            chrome,
+            number: order.number.clone(),
+            id: order.id.to_string(),
+            paid: order.paid_minor >= order.totals.grand_total_minor && order.paid_minor > 0,
+            declined,
+            lines: order
+                .lines
+                .iter()
+                .map(|l| OrderLineRow {
+                    name: l.product_name.clone(),
+                    quantity: i64::from(l.quantity),
+                    total: euros(l.line_total_minor),
+                })
+                .collect(),
+            total: euros(order.totals.grand_total_minor),
+            email: order.email.clone(),
+            key: Uuid::now_v7().to_string(),
+        },
+        &headers,
+    )?;
+    Ok(page(&state, &session, StatusCode::OK, html))
+}
+
+async fn order_detail(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: &WebSession,
+    id: &str,
+) -> Result<OrderDetail, PageError> {
+    let not_found = || PageError::new(headers, AppError::not_found("order.not_found", "No such order."));
+    let id: Uuid = id.parse().map_err(|_| not_found())?;
+    let token = session_token(session).ok_or_else(not_found)?;
+    let mut api_headers = HeaderMap::new();
+    api_headers.insert("x-cart-token", HeaderValue::from_str(&token).map_err(|_| not_found())?);
+    let crate::extract::Json(detail) = crate::api::orders::get_order(
+        axum::extract::State(state.clone()),
+        MaybeCaller(None),
+        api_headers,
+        Path(id),
+    )
+    .await
+    .or_page(headers)?;
+    Ok(detail)
+}
+
+#[derive(Deserialize)]
+struct PayForm {
+    #[serde(default)]
+    card_token: String,
+    #[serde(default)]
+    idempotency_key: String,
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+}
+
+/// `POST /commande/{id}/paiement`: pays a declined order again.
+pub async fn pay(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let session = WebSession::of(&headers);
+    let form: PayForm = serde_urlencoded::from_bytes(&body).map_err(|_| super::shop::bad_form(&headers))?;
+    super::shop::check_csrf(&state, &headers, &session, form.csrf.as_deref())?;
+    let detail = order_detail(&state, &headers, &session, &id).await?;
+    let token = session_token(&session).unwrap_or_default();
+    if Uuid::parse_str(&form.idempotency_key).is_err() {
+        return Err(super::shop::bad_form(&headers));
+    }
+    let order_id = detail.order.id;
+    let path = format!("/api/v1/orders/{order_id}/payments");
+    let request = json!({"payment_method": {"type": "card", "token": form.card_token}});
+    let answer = match idempotent::<PayRequest>(&state, &path, &form.idempotency_key, &token, &request).await {
+        Ok(session_request) => crate::api::orders::pay_order(
+            axum::extract::State(state.clone()),
+            MaybeCaller(None),
+            HeaderMap::from_iter([(
+                axum::http::HeaderName::from_static("x-cart-token"),
+                HeaderValue::from_str(&token).map_err(|_| super::shop::bad_form(&headers))?,
+            )]),
+            Path(order_id),
+            session_request,
+        )
+        .await
+        .into_response(),
+        Err(refused) => refused,
+    };
+    if answer.status().is_server_error() {
+        return Err(PageError::new(
+            &headers,
+            AppError::internal(anyhow::anyhow!("payment answered {}", answer.status())),
+        ));
+    }
+    if answer.status().is_client_error() {
+        let error = problems(answer).await.join(" ");
+        return Err(PageError::new(
+            &headers,
+            AppError::bad_request("page.payment_refused", error),
+        ));
+    }
+    Ok(Redirect::to(&format!("/commande/{order_id}")).into_response())
+}
