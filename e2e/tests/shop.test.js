@@ -80,6 +80,9 @@ test("a guest searches velo, filters, opens a product and adds two variants with
   await page.waitForURL(/brand=/);
   await page.locator("#results .total").filter({ hasNotText: total }).waitFor();
   assert.equal(await page.evaluate(() => window.stayed), true, "filtering did not reload the page");
+  // The facets were counted again, and the focus stayed on the box ticked.
+  assert.equal(await page.evaluate(() => document.activeElement?.name), "brand", "focus kept");
+  assert.equal(await page.locator("fieldset:has(legend:text('Marque')) input:checked").count(), 1);
 
   // Two variants into the cart; the badge follows without a reload.
   await productWithTwoVariants(page, "velo");

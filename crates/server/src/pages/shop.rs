@@ -169,6 +169,8 @@ async fn list(state: &AppState, raw: &str) -> Result<ProductList, AppError> {
 
 /// One choice of a facet: a checkbox (or a radio for the price bands).
 pub struct FacetOption {
+    /// Stable across filterings (htmx keeps the focus on the same id).
+    pub id: String,
     pub label: String,
     pub value: String,
     pub count: i64,
@@ -338,6 +340,7 @@ async fn category(
         .iter()
         .filter(|c| c.parent_id == Some(found.id))
         .map(|c| FacetOption {
+            id: String::new(),
             label: c.name.clone(),
             value: format!("/categories/{}", c.slug),
             count: 0,
@@ -466,6 +469,7 @@ fn facet_groups(facets: &Facets, query: &ListingQuery, t: &super::i18n::Texts) -
                 .brands
                 .iter()
                 .map(|b| FacetOption {
+                    id: String::new(),
                     label: b.value.clone(),
                     value: b.value.clone(),
                     count: b.count,
@@ -479,6 +483,7 @@ fn facet_groups(facets: &Facets, query: &ListingQuery, t: &super::i18n::Texts) -
     if !facets.price_bands.is_empty() || !query.band.is_empty() {
         // A radio cannot be unticked: "any price" comes first.
         let any = FacetOption {
+            id: String::new(),
             label: t.any_price.to_owned(),
             value: String::new(),
             count: facets.total,
@@ -503,6 +508,7 @@ fn facet_groups(facets: &Facets, query: &ListingQuery, t: &super::i18n::Texts) -
                         None => format!("≥ {}", whole(band.min_minor)),
                     };
                     FacetOption {
+                        id: String::new(),
                         checked: query.band == value,
                         label,
                         value,
@@ -521,6 +527,7 @@ fn facet_groups(facets: &Facets, query: &ListingQuery, t: &super::i18n::Texts) -
                 .values
                 .iter()
                 .map(|v| FacetOption {
+                    id: String::new(),
                     label: v.value.replace('_', " "),
                     value: v.value.clone(),
                     count: v.count,
@@ -529,6 +536,16 @@ fn facet_groups(facets: &Facets, query: &ListingQuery, t: &super::i18n::Texts) -
                 .collect(),
             field,
         });
+    }
+    for group in &mut groups {
+        for option in &mut group.options {
+            let value: String = option
+                .value
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
+            option.id = format!("f-{}-{value}", group.field.replace('.', "-"));
+        }
     }
     groups
 }
