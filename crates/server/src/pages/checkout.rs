@@ -127,6 +127,11 @@ async fn render_form(
     } else {
         form.idempotency_key.clone()
     };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let html = render(
         &CheckoutPage {
             chrome,
@@ -149,11 +154,6 @@ async fn render_form(
         },
         headers,
     )?;
-    let status = if html.contains("class=\"errors\"") {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     Ok(page(state, session, status, html))
 }
 
