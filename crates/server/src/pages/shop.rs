@@ -600,6 +600,8 @@ pub struct StoreLine {
 struct ProductPage {
     chrome: Chrome,
     product: ProductDetail,
+    /// The description with its headings under the page's own (h3 and below).
+    description_html: String,
     breadcrumbs: Vec<Link>,
     price: String,
     from: bool,
@@ -687,6 +689,7 @@ async fn product(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Pa
             variants,
             stores,
             attributes,
+            description_html: shift_headings(&product.description_html),
             product,
             chrome,
         },
@@ -771,6 +774,19 @@ async fn cart(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Pa
         &headers,
     )?;
     Ok(page(&state, &session, StatusCode::OK, html))
+}
+
+/// Moves a description's headings two levels down, under the page's `h1`
+/// and `h2`. The HTML comes from our Markdown renderer, which escapes every
+/// `<` of the text, so only its own tags match.
+fn shift_headings(html: &str) -> String {
+    let mut out = html.to_owned();
+    for level in (1..=4).rev() {
+        out = out
+            .replace(&format!("<h{level}"), &format!("<h{}", level + 2))
+            .replace(&format!("</h{level}>"), &format!("</h{}>", level + 2));
+    }
+    out
 }
 
 /// A VAT rate in basis points the French way: "20 %", "5,5 %", "2,1 %".
@@ -1071,5 +1087,9 @@ mod tests {
         assert_eq!(rate_label(2000), "20 %");
         assert_eq!(rate_label(550), "5,5 %");
         assert_eq!(rate_label(210), "2,1 %");
+        assert_eq!(
+            shift_headings("<h1>Fût</h1><p>&lt;h1&gt;</p><h2 id=\"a\">B</h2><h4>c</h4>"),
+            "<h3>Fût</h3><p>&lt;h1&gt;</p><h4 id=\"a\">B</h4><h6>c</h6>"
+        );
     }
 }
