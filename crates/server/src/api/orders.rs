@@ -532,7 +532,15 @@ async fn pay_again(
     // recorded and committed before the gateway is called so the order's
     // lock is not held while the bank answers.
     let payment = match payments_db::find_by_attempt_key(request.conn(), &attempt_key).await? {
-        Some(payment) if payment.order_id == id => payment,
+        Some(payment) if payment.order_id == id => {
+            // A retry of this attempt: still only for the order's customer.
+            let order = db::get_order(request.conn(), id)
+                .await
+                .optional()?
+                .ok_or_else(order_not_found)?;
+            check_customer(&order, &caller, &headers)?;
+            payment
+        }
         Some(_) => return Err(crate::platform::idempotency::key_reused()),
         None => {
             let mut tx = request.conn().begin().await.map_err(comptoir_db::Error::from)?;

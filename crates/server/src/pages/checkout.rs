@@ -176,12 +176,13 @@ async fn idempotent<T: DeserializeOwned + Send>(
     IdempotentSession::<T>::from_request(request, state).await
 }
 
-/// What an API answer says went wrong, in sentences for the form.
-async fn problems(response: Response) -> Vec<String> {
+/// What an API answer says went wrong: its code, and sentences for the form.
+async fn problems(response: Response) -> (String, Vec<String>) {
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
         .await
         .unwrap_or_default();
     let problem: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let code = problem["code"].as_str().unwrap_or_default().to_owned();
     let mut out: Vec<String> = problem["errors"]
         .as_array()
         .into_iter()
@@ -197,7 +198,31 @@ async fn problems(response: Response) -> Vec<String> {
     if out.is_empty() {
         out.push(problem["detail"].as_str().unwrap_or("?").to_owned());
     }
-    out
+    (code, out)
+}
+
+/// Whether a problem answer has this code; the body is read and put back.
+async fn is_code(response: &mut Response, code: &str) -> bool {
+    let body = std::mem::take(response.body_mut());
+    let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+    let matches = serde_json::from_slice::<Value>(&bytes).is_ok_and(|p| p["code"] == code);
+    *response.body_mut() = Body::from(bytes);
+    matches
+}
+
+/// Whether an answer may be the API's `idempotency.in_flight`: the same
+/// key is being served by another request (a double click).
+fn in_flight(response: &Response) -> bool {
+    response.status() == StatusCode::CONFLICT
+}
+
+/// A path of this site (not `//host` or `/\\host`, which browsers read as
+/// another site).
+fn local_path(url: &str) -> bool {
+    url.starts_with('/')
+        && !url.starts_with("//")
+        && !url.starts_with("/\\")
+        && !url.chars().any(|c| c.is_control() || c.is_whitespace())
 }
 
 /// `POST /commande`: places the order. A paid order goes to its
@@ -230,28 +255,30 @@ pub async fn place(
         "shipping_option_id": form.shipping_option_id,
         "payment_method": {"type": "card", "token": form.card_token},
     });
-    let answer = match idempotent::<CheckoutRequest>(
-        &state,
-        "/api/v1/checkout",
-        &form.idempotency_key,
-        &token,
-        &request,
-    )
-    .await
-    {
-        Ok(session_request) => crate::api::checkout::checkout(
-            axum::extract::State(state.clone()),
-            MaybeCaller(None),
-            HeaderMap::from_iter([(
-                axum::http::HeaderName::from_static("x-cart-token"),
-                HeaderValue::from_str(&token).map_err(|_| super::shop::bad_form(&headers))?,
-            )]),
-            session_request,
-        )
-        .await
-        .into_response(),
-        Err(refused) => refused,
-    };
+    let cart_header = HeaderValue::from_str(&token).map_err(|_| super::shop::bad_form(&headers))?;
+    // A double click sends the same key twice: the second waits for the
+    // first to finish, then gets its answer replayed (the same order).
+    let mut answer = Response::default();
+    for _ in 0..50 {
+        answer =
+            match idempotent::<CheckoutRequest>(&state, "/api/v1/checkout", &form.idempotency_key, &token, &request)
+                .await
+            {
+                Ok(session_request) => crate::api::checkout::checkout(
+                    axum::extract::State(state.clone()),
+                    MaybeCaller(None),
+                    HeaderMap::from_iter([(axum::http::HeaderName::from_static("x-cart-token"), cart_header.clone())]),
+                    session_request,
+                )
+                .await
+                .into_response(),
+                Err(refused) => refused,
+            };
+        if !(in_flight(&answer) && is_code(&mut answer, "idempotency.in_flight").await) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     follow(&state, &headers, &uri, &session, form, answer).await
 }
 
@@ -271,7 +298,7 @@ async fn follow(
         let placed: Value =
             serde_json::from_slice(&bytes).map_err(|e| PageError::new(headers, AppError::internal(e)))?;
         if let Some(next) = placed["payment"]["next_action"]["url"].as_str()
-            && next.starts_with('/')
+            && local_path(next)
         {
             return Ok(Redirect::to(next).into_response());
         }
@@ -284,7 +311,14 @@ async fn follow(
             AppError::internal(anyhow::anyhow!("checkout answered {status}")),
         ));
     }
-    let errors = problems(answer).await;
+    let (code, mut errors) = problems(answer).await;
+    let mut form = form;
+    if code == "idempotency.key_reused" || code == "idempotency.in_flight" {
+        // A form sent again after its order was placed (the back button):
+        // a fresh key for a fresh order, and a plain explanation.
+        form.idempotency_key.clear();
+        errors = vec![super::i18n::Lang::of(headers).texts().stale_form.to_owned()];
+    }
     render_form(state, headers, uri, session, form, errors).await
 }
 
@@ -421,8 +455,13 @@ pub async fn pay(
             AppError::internal(anyhow::anyhow!("payment answered {}", answer.status())),
         ));
     }
+    // Already paid, or a payment under way (a double click): the order's
+    // page tells which.
+    if answer.status() == StatusCode::CONFLICT {
+        return Ok(Redirect::to(&format!("/commande/{order_id}")).into_response());
+    }
     if answer.status().is_client_error() {
-        let error = problems(answer).await.join(" ");
+        let error = problems(answer).await.1.join(" ");
         return Err(PageError::new(
             &headers,
             AppError::bad_request("page.payment_refused", error),

@@ -862,18 +862,25 @@ async fn add_to_cart(State(state): State<AppState>, headers: HeaderMap, body: By
     check_csrf(&state, &headers, &session, form.csrf.as_deref())?;
     let mut tx = state.db.begin().await.or_page(&headers)?;
     let mut new_cookie = None;
-    let existing = match &session.cart {
-        Some((id, token)) => cart_db::lock_cart(&mut tx, *id)
-            .await
-            .optional()
-            .or_page(&headers)?
-            .filter(|c| c.user_id.is_none() && secret_hash(token) == c.token_hash),
-        None => None,
+    // The session's cart; when it is gone (an order was placed from it),
+    // the next cart keeps the same token, which also opens the orders
+    // placed with it.
+    let (existing, reusable) = match &session.cart {
+        Some((id, token)) => match cart_db::lock_cart(&mut tx, *id).await.optional().or_page(&headers)? {
+            Some(cart) => (
+                Some(cart).filter(|c| c.user_id.is_none() && secret_hash(token) == c.token_hash),
+                None,
+            ),
+            None => (None, Some(token.clone())),
+        },
+        None => (None, None),
     };
     let cart = match existing {
         Some(cart) => cart,
         None => {
-            let token = new_secret("cart_");
+            let token = reusable
+                .filter(|t| t.starts_with("cart_") && t.len() == 69 && t[5..].bytes().all(|b| b.is_ascii_hexdigit()))
+                .unwrap_or_else(|| new_secret("cart_"));
             let cart = cart_db::insert_cart(&mut tx, Uuid::now_v7(), &secret_hash(&token), None)
                 .await
                 .or_page(&headers)?;

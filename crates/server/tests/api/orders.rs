@@ -1060,6 +1060,17 @@ async fn paying_again_with_the_same_key_after_a_lost_answer_continues_the_same_a
     };
     let first: Value = pay().await.unwrap().json().await.unwrap();
     assert_eq!(first["payment"]["status"], "processing", "{first}");
+    // Someone else sending the same key (without the cart's token) learns
+    // nothing and charges nothing: the attempt is still the customer's.
+    let stranger = app
+        .client
+        .post(app.url(&format!("/api/v1/orders/{id}/payments")))
+        .header("idempotency-key", &key)
+        .json(&json!({"payment_method": card("tok_timeoutAfterCharge")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stranger.status(), 404);
     // The gateway answers again after a moment (its test token times out only once).
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let again = pay().await.unwrap();

@@ -54,6 +54,18 @@ impl Browser {
         (response.status().as_u16(), response.text().await.unwrap())
     }
 
+    /// A form post from a copy of this browser: (status, Location, body).
+    async fn post_owned(mut self, app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+        let response = self.post(app, path, form, false).await;
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (status, location, response.text().await.unwrap())
+    }
+
     async fn post(&mut self, app: &TestApp, path: &str, form: &[(&str, &str)], htmx: bool) -> reqwest::Response {
         let mut request = self
             .client
@@ -456,4 +468,88 @@ async fn checkout_pages_refuse_what_they_should_and_hide_other_peoples_orders() 
     assert_eq!(status, 404);
     let (status, _) = browser.get(&app, "/commande/pas-un-id").await;
     assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn a_checkout_form_sent_twice_places_one_order_and_the_orders_stay_reachable() {
+    let app = TestApp::spawn().await;
+    let admin = crate::catalog::admin_token(&app).await;
+    let variant = crate::orders::stocked_variant(&app, &admin, "PAGE-1", 2500, 5).await;
+    let mut browser = Browser::new();
+    let (status, product) = browser.get(&app, "/produits/produit-page-1").await;
+    assert_eq!(status, 200);
+    let csrf = field(&product, "_csrf");
+    let variant = variant.to_string();
+    let added = browser
+        .post(
+            &app,
+            "/panier/ajouter",
+            &[("variant_id", &variant), ("quantity", "1"), ("_csrf", &csrf)],
+            false,
+        )
+        .await;
+    assert_eq!(added.status(), 303);
+    let (_, form) = browser.get(&app, "/commande").await;
+    let key = field(&form, "idempotency_key");
+    let fields = [
+        ("email", "maelys@exemple.fr"),
+        ("first_name", "Maëlys"),
+        ("last_name", "Le Gall"),
+        ("line1", "12 rue de Siam"),
+        ("postal_code", "29200"),
+        ("city", "Brest"),
+        ("country", "FR"),
+        ("shipping_option_id", "colissimo"),
+        ("card_token", "tok_visa"),
+        ("idempotency_key", key.as_str()),
+        ("_csrf", csrf.as_str()),
+    ];
+    // Two submits of the same form at once (a double click).
+    let (first, second) = tokio::join!(
+        Browser {
+            client: browser.client.clone(),
+            cookies: browser.cookies.clone()
+        }
+        .post_owned(&app, "/commande", &fields),
+        Browser {
+            client: browser.client.clone(),
+            cookies: browser.cookies.clone()
+        }
+        .post_owned(&app, "/commande", &fields),
+    );
+    assert_eq!(first.0, 303, "{}", first.2);
+    assert_eq!(second.0, 303, "{}", second.2);
+    assert_eq!(first.1, second.1, "both land on the same order");
+    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(orders, 1, "one order for one form");
+    let order_page = first.1.clone();
+    let (status, confirmation) = browser.get(&app, &order_page).await;
+    assert_eq!(status, 200);
+    assert!(confirmation.contains("CMD-"), "{confirmation}");
+
+    // Shopping again: the order placed before is still this browser's.
+    browser
+        .post(
+            &app,
+            "/panier/ajouter",
+            &[("variant_id", &variant), ("_csrf", &csrf)],
+            false,
+        )
+        .await;
+    let (status, _) = browser.get(&app, &order_page).await;
+    assert_eq!(status, 200, "the earlier order stays reachable");
+    // The old form sent again (the back button): a fresh form, no second order.
+    let resent = browser.post(&app, "/commande", &fields, false).await;
+    assert_eq!(resent.status(), 422);
+    let page = resent.text().await.unwrap();
+    assert!(page.contains("Ce formulaire a expiré"), "{page}");
+    assert_ne!(field(&page, "idempotency_key"), key, "a fresh key");
+    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(orders, 1);
 }
