@@ -30,7 +30,8 @@ pub fn euros(minor: i64) -> String {
     format!("{sign}{grouped},{:02}\u{a0}€", abs % 100)
 }
 
-fn percent(rate_basis_points: u32) -> String {
+/// A VAT rate in basis points the French way: "20 %", "5,5 %", "2,1 %".
+pub fn percent(rate_basis_points: u32) -> String {
     let whole = rate_basis_points / 100;
     match rate_basis_points % 100 {
         0 => format!("{whole} %"),

@@ -204,13 +204,20 @@ pub fn check_access(cart: &Cart, caller: &MaybeCaller, headers: &HeaderMap) -> R
                 .and_then(|v| v.to_str().ok())
                 .map(str::trim)
                 .unwrap_or_default();
-            if !sent.is_empty() && secret_hash(sent) == cart.token_hash {
+            if guest_token_opens(cart, sent) {
                 Ok(())
             } else {
                 Err(cart_not_found())
             }
         }
     }
+}
+
+/// Whether `token` opens this cart: a guest's cart (no owner) whose stored
+/// hash is the token's. The API's `X-Cart-Token` and the shop's cart cookie
+/// are both checked here.
+pub fn guest_token_opens(cart: &Cart, token: &str) -> bool {
+    cart.user_id.is_none() && !token.is_empty() && secret_hash(token) == cart.token_hash
 }
 
 pub async fn view_of(conn: &mut PgConnection, cart: &Cart) -> Result<CartView, AppError> {

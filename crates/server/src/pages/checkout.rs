@@ -201,19 +201,17 @@ async fn problems(response: Response) -> (String, Vec<String>) {
     (code, out)
 }
 
-/// Whether a problem answer has this code; the body is read and put back.
-async fn is_code(response: &mut Response, code: &str) -> bool {
+/// Whether an answer is a problem with this status and code; the body is
+/// read and put back.
+async fn is_problem(response: &mut Response, status: StatusCode, code: &str) -> bool {
+    if response.status() != status {
+        return false;
+    }
     let body = std::mem::take(response.body_mut());
     let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
     let matches = serde_json::from_slice::<Value>(&bytes).is_ok_and(|p| p["code"] == code);
     *response.body_mut() = Body::from(bytes);
     matches
-}
-
-/// Whether an answer may be the API's `idempotency.in_flight`: the same
-/// key is being served by another request (a double click).
-fn in_flight(response: &Response) -> bool {
-    response.status() == StatusCode::CONFLICT
 }
 
 /// A path of this site (not `//host` or `/\\host`, which browsers read as
@@ -274,7 +272,7 @@ pub async fn place(
                 .into_response(),
                 Err(refused) => refused,
             };
-        if !(in_flight(&answer) && is_code(&mut answer, "idempotency.in_flight").await) {
+        if !is_problem(&mut answer, StatusCode::CONFLICT, "idempotency.in_flight").await {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;

@@ -17,6 +17,7 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 use crate::app::AppState;
+use crate::auth::password::constant_time_eq;
 
 pub const SID_COOKIE: &str = "comptoir_sid";
 pub const CART_COOKIE: &str = "comptoir_cart";
@@ -90,10 +91,6 @@ impl WebSession {
         let full = mac.finalize().into_bytes();
         sent.len() == 16 && constant_time_eq(&full[..16], &sent)
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn session_mac(state: &AppState) -> Hmac<Sha256> {

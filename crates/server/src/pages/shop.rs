@@ -20,7 +20,7 @@ use crate::api::cart::{self as cart_api, CartView};
 use crate::api::catalog::listing::{self, Facets, ProductDetail, ProductList, ProductSummary};
 use crate::app::AppState;
 use crate::auth::tokens::{new_secret, secret_hash};
-use crate::documents::euros;
+use crate::documents::{euros, percent};
 use crate::error::AppError;
 use crate::extract::Path;
 
@@ -70,7 +70,7 @@ pub(super) async fn session_cart(state: &AppState, session: &WebSession) -> Resu
     let Some(cart) = cart_db::get_cart(&mut conn, *id).await.optional()? else {
         return Ok(None);
     };
-    if cart.user_id.is_some() || secret_hash(token) != cart.token_hash {
+    if !cart_api::guest_token_opens(&cart, token) {
         return Ok(None);
     }
     Ok(Some(cart_api::view_of(&mut conn, &cart).await?))
@@ -685,7 +685,7 @@ async fn product(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Pa
                 .collect(),
             price: euros(product.price_min_minor),
             from: product.price_max_minor > product.price_min_minor,
-            vat_rate: rate_label(rate),
+            vat_rate: percent(rate),
             variants,
             stores,
             attributes,
@@ -758,7 +758,7 @@ async fn cart(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Pa
             view.totals
                 .vat
                 .iter()
-                .map(|v| (rate_label(v.rate), euros(v.amount_minor)))
+                .map(|v| (percent(v.rate), euros(v.amount_minor)))
                 .collect(),
             euros(view.totals.grand_total_minor),
         ),
@@ -787,15 +787,6 @@ fn shift_headings(html: &str) -> String {
             .replace(&format!("</h{level}>"), &format!("</h{}>", level + 2));
     }
     out
-}
-
-/// A VAT rate in basis points the French way: "20 %", "5,5 %", "2,1 %".
-fn rate_label(basis_points: u32) -> String {
-    if basis_points.is_multiple_of(100) {
-        format!("{} %", basis_points / 100)
-    } else {
-        format!("{},{} %", basis_points / 100, (basis_points % 100) / 10)
-    }
 }
 
 /// 403 page unless the form carries the session's CSRF token.
@@ -867,10 +858,7 @@ async fn add_to_cart(State(state): State<AppState>, headers: HeaderMap, body: By
     // placed with it.
     let (existing, reusable) = match &session.cart {
         Some((id, token)) => match cart_db::lock_cart(&mut tx, *id).await.optional().or_page(&headers)? {
-            Some(cart) => (
-                Some(cart).filter(|c| c.user_id.is_none() && secret_hash(token) == c.token_hash),
-                None,
-            ),
+            Some(cart) => (Some(cart).filter(|c| cart_api::guest_token_opens(c, token)), None),
             None => (None, Some(token.clone())),
         },
         None => (None, None),
@@ -948,7 +936,7 @@ async fn locked_cart(
         .await
         .optional()
         .or_page(headers)?
-        .filter(|c| c.user_id.is_none() && secret_hash(token) == c.token_hash)
+        .filter(|c| cart_api::guest_token_opens(c, token))
         .ok_or_else(not_found)
 }
 
@@ -1091,9 +1079,9 @@ mod tests {
             assert!(!ListingQuery::parse(Some(&format!("prix={bad}"))).valid(), "{bad}");
         }
         assert!(ListingQuery::parse(Some("prix=")).valid(), "an empty band is no band");
-        assert_eq!(rate_label(2000), "20 %");
-        assert_eq!(rate_label(550), "5,5 %");
-        assert_eq!(rate_label(210), "2,1 %");
+        assert_eq!(percent(2000), "20 %");
+        assert_eq!(percent(550), "5,5 %");
+        assert_eq!(percent(210), "2,1 %");
         assert_eq!(
             shift_headings("<h1>Fût</h1><p>&lt;h1&gt;</p><h2 id=\"a\">B</h2><h4>c</h4>"),
             "<h3>Fût</h3><p>&lt;h1&gt;</p><h4 id=\"a\">B</h4><h6>c</h6>"
