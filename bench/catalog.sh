@@ -82,12 +82,7 @@ start_server() { # start_server PORT VAR=VALUE...
 echo "machine: $(nproc) cores, load $(machine_load)"
 printf '%-8s %-34s %s\n' size measure figures
 for size in $sizes; do
-  export DATABASE_URL=$PG_SERVER_URL/comptoir_bench_catalog_$size
-  have=$(psql "$DATABASE_URL" -Atqc "SELECT count(*) FROM products WHERE slug LIKE 'gen-%'" 2>/dev/null || echo 0)
-  if [ "$have" -lt "$size" ]; then
-    echo "seeding $size products (once)..." >&2
-    target/release/comptoir seed --demo --products "$size" >/dev/null
-  fi
+  catalog_db "$size"
 
   # 1. List CPU per request, whole answers uncached: over TCP, then over
   # PostgreSQL's Unix socket when it has one (what a server on the same

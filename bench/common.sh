@@ -44,3 +44,33 @@ done = function(summary, latency, requests)
 end
 LUA
 }
+
+# A fresh database $1 with the demo data and 100,000 more units of every
+# variant at the warehouse (a receipt in the ledger for each level, as
+# `comptoir inventory verify` expects), noted $2. Exports DATABASE_URL.
+fresh_stocked_demo() { # fresh_stocked_demo NAME NOTE
+  export DATABASE_URL=$PG_SERVER_URL/$1
+  psql "$PG_SERVER_URL/postgres" -qX -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null
+  target/release/comptoir seed --demo >/dev/null
+  psql "$DATABASE_URL" -qX -v ON_ERROR_STOP=1 -v note="$2" <<'SQL' >/dev/null
+WITH moved AS (
+  INSERT INTO stock_movements (id, variant_id, location_id, kind, on_hand_delta, reserved_delta, note)
+  SELECT gen_random_uuid(), s.variant_id, s.location_id, 'receipt', 100000, 0, :'note'
+    FROM stock_levels s JOIN stores l ON l.id = s.location_id WHERE l.code = 'ENTREPOT-RENNES'
+  RETURNING variant_id, location_id)
+UPDATE stock_levels s SET on_hand = on_hand + 100000 FROM moved m
+ WHERE s.variant_id = m.variant_id AND s.location_id = m.location_id;
+SQL
+}
+
+# The catalog database of $1 generated products (plus the demo), seeded
+# once and kept for later runs. Exports DATABASE_URL.
+catalog_db() { # catalog_db SIZE
+  export DATABASE_URL=$PG_SERVER_URL/comptoir_bench_catalog_$1
+  local have
+  have=$(psql "$DATABASE_URL" -Atqc "SELECT count(*) FROM products WHERE slug LIKE 'gen-%'" 2>/dev/null || echo 0)
+  if [ "$have" -lt "$1" ]; then
+    echo "seeding $1 products (once)..." >&2
+    target/release/comptoir seed --demo --products "$1" >/dev/null
+  fi
+}

@@ -13,19 +13,8 @@ ulimit -n 65536 2>/dev/null || true
 
 cargo build --release --quiet -p comptoir-server --bin comptoir
 build_loadtest
-export DATABASE_URL=$PG_SERVER_URL/comptoir_bench_failover
-psql "$PG_SERVER_URL/postgres" -qX -c "DROP DATABASE IF EXISTS comptoir_bench_failover WITH (FORCE)" >/dev/null
-target/release/comptoir seed --demo >/dev/null
 # Plenty of stock: this run is about failures, not shortages.
-psql "$DATABASE_URL" -qX -v ON_ERROR_STOP=1 <<'SQL' >/dev/null
-WITH moved AS (
-  INSERT INTO stock_movements (id, variant_id, location_id, kind, on_hand_delta, reserved_delta, note)
-  SELECT gen_random_uuid(), s.variant_id, s.location_id, 'receipt', 100000, 0, 'failover bench'
-    FROM stock_levels s JOIN stores l ON l.id = s.location_id WHERE l.code = 'ENTREPOT-RENNES'
-  RETURNING variant_id, location_id)
-UPDATE stock_levels s SET on_hand = on_hand + 100000 FROM moved m
- WHERE s.variant_id = m.variant_id AND s.location_id = m.location_id;
-SQL
+fresh_stocked_demo comptoir_bench_failover "failover bench"
 
 cleanup() { scripts/cluster.sh down >/dev/null 2>&1 || true; }
 trap cleanup EXIT

@@ -22,20 +22,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export DATABASE_URL=$PG_SERVER_URL/comptoir_bench_load
-psql "$PG_SERVER_URL/postgres" -qX -c "DROP DATABASE IF EXISTS comptoir_bench_load WITH (FORCE)" >/dev/null
-target/release/comptoir seed --demo >/dev/null
-# Enough stock at the warehouse for every checkout of the runs (a receipt in
-# the ledger for each level, as `comptoir inventory verify` expects).
-psql "$DATABASE_URL" -qX -v ON_ERROR_STOP=1 <<'SQL' >/dev/null
-WITH moved AS (
-  INSERT INTO stock_movements (id, variant_id, location_id, kind, on_hand_delta, reserved_delta, note)
-  SELECT gen_random_uuid(), s.variant_id, s.location_id, 'receipt', 100000, 0, 'load bench'
-    FROM stock_levels s JOIN stores l ON l.id = s.location_id WHERE l.code = 'ENTREPOT-RENNES'
-  RETURNING variant_id, location_id)
-UPDATE stock_levels s SET on_hand = on_hand + 100000 FROM moved m
- WHERE s.variant_id = m.variant_id AND s.location_id = m.location_id;
-SQL
+# Enough stock at the warehouse for every checkout of the runs.
+fresh_stocked_demo comptoir_bench_load "load bench"
 
 port=$(free_port)
 base="http://127.0.0.1:$port"

@@ -20,12 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export DATABASE_URL=$PG_SERVER_URL/comptoir_bench_catalog_$size
-have=$(psql "$DATABASE_URL" -Atqc "SELECT count(*) FROM products WHERE slug LIKE 'gen-%'" 2>/dev/null || echo 0)
-if [ "$have" -lt "$size" ]; then
-  echo "seeding $size products (once)..." >&2
-  target/release/comptoir seed --demo --products "$size" >/dev/null
-fi
+catalog_db "$size"
 categories=$(psql "$DATABASE_URL" -Atqc "SELECT string_agg(format('%L', slug), ',') FROM categories" | tr "'" '"')
 
 wrk_report_lua >"$lua/report.lua"
