@@ -111,7 +111,9 @@ test("a guest searches velo, filters, opens a product and adds two variants with
   await page.getByRole("link", { name: "Passer commande" }).click();
   await page.waitForURL(/\/commande$/);
   await accessibility(page, "checkout");
-  await page.fill("#email", "maelys.legall@exemple.fr");
+  // One address per run: the account made below must be new.
+  const email = `maelys.${Date.now()}@exemple.fr`;
+  await page.fill("#email", email);
   await page.fill("#first_name", "Maëlys");
   await page.fill("#last_name", "Le Gall");
   await page.fill("#line1", "12 rue de Siam");
@@ -127,6 +129,36 @@ test("a guest searches velo, filters, opens a product and adds two variants with
   assert.match(confirmation, /CMD-\d{4}-\d{6}/);
   await accessibility(page, "confirmation");
   assert.equal(await badge(page), "0", "the cart is empty after the order");
+
+  // An account made now, from this browser and with the order's address,
+  // holds the order placed as a guest.
+  const number = confirmation.match(/CMD-\d{4}-\d{6}/)[0];
+  const password = "crêpes au sarrasin du dimanche";
+  await page.getByRole("link", { name: "Créer un compte" }).click();
+  await page.waitForURL(/\/inscription/);
+  await accessibility(page, "sign-up");
+  await page.fill("#first_name", "Maëlys");
+  await page.fill("#last_name", "Le Gall");
+  await page.fill("#email", email);
+  await page.fill("#password", password);
+  await page.getByRole("button", { name: "Créer un compte" }).click();
+  await page.waitForURL(/\/compte$/);
+  await page.locator("table.orders").getByRole("link", { name: number, exact: true }).waitFor();
+  await accessibility(page, "account");
+
+  // Signed out, then in again: the order is still there.
+  await page.getByRole("button", { name: "Se déconnecter" }).click();
+  await page.waitForURL(`${BASE}/`);
+  await page.getByRole("link", { name: "Se connecter" }).click();
+  await accessibility(page, "sign-in");
+  await page.fill("#email", email);
+  await page.fill("#password", "pas le bon mot de passe");
+  await page.getByRole("button", { name: "Se connecter" }).click();
+  await page.locator("#form-errors").filter({ hasText: "Adresse e-mail ou mot de passe incorrect." }).waitFor();
+  await page.fill("#password", password);
+  await page.getByRole("button", { name: "Se connecter" }).click();
+  await page.waitForURL(/\/compte$/);
+  await page.locator("table.orders").getByRole("link", { name: number, exact: true }).waitFor();
   assert.deepEqual(page.errors, [], "no script error on any page");
   await page.context().close();
 });
@@ -134,7 +166,7 @@ test("a guest searches velo, filters, opens a product and adds two variants with
 test("the layout holds from 360 px phones to 1280 px desktops", async () => {
   for (const width of [360, 1280]) {
     const page = await newPage(width);
-    for (const [name, path] of [["home", "/"], ["listing", "/recherche?q=velo"], ["cart", "/panier"]]) {
+    for (const [name, path] of [["home", "/"], ["listing", "/recherche?q=velo"], ["cart", "/panier"], ["sign-in", "/connexion"], ["favourites", "/favoris"]]) {
       await page.goto(`${BASE}${path}`);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `${name} at ${width}px scrolls sideways by ${overflow}px`);

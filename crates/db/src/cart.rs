@@ -192,6 +192,19 @@ pub async fn lock_guest_cart_by_token(conn: &mut PgConnection, token_hash: &[u8]
     Ok(row)
 }
 
+/// The account's most recently changed cart.
+pub async fn latest_user_cart(conn: &mut PgConnection, user_id: Uuid) -> Result<Option<Cart>> {
+    let row = sqlx::query_as!(
+        Cart,
+        r#"SELECT id, token_hash, user_id, created_at, updated_at FROM carts
+            WHERE user_id = $1 ORDER BY updated_at DESC, id DESC LIMIT 1"#,
+        user_id
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row)
+}
+
 /// The account's most recently changed cart, locked.
 pub async fn lock_latest_user_cart(conn: &mut PgConnection, user_id: Uuid) -> Result<Option<Cart>> {
     let row = sqlx::query_as!(

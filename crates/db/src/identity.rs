@@ -454,6 +454,46 @@ pub async fn session_of_token(conn: &mut PgConnection, token_hash: &[u8]) -> Res
     Ok(row.map(|r| (r.id, r.user_id)))
 }
 
+/// Who a web page's session cookie signs in: the session its refresh token
+/// belongs to, while the token is current (unused, unrevoked, unexpired),
+/// the session open and the account active. Pages only check the token,
+/// never rotate it, so two pages loading at once cannot race. The
+/// session's `last_used_at` moves at most every five minutes.
+#[derive(Debug, Clone)]
+pub struct WebSignIn {
+    pub session_id: Uuid,
+    pub user_id: Uuid,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+}
+
+pub async fn web_sign_in(conn: &mut PgConnection, token_hash: &[u8]) -> Result<Option<WebSignIn>> {
+    let row = sqlx::query_as!(
+        WebSignIn,
+        r#"WITH current AS (
+               SELECT s.id AS session_id, u.id AS user_id, u.email, u.first_name, u.last_name
+                 FROM refresh_tokens t
+                 JOIN sessions s ON s.id = t.family_id
+                 JOIN users u ON u.id = s.user_id
+                WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.revoked_at IS NULL
+                  AND t.expires_at > now() AND s.revoked_at IS NULL AND u.status = 'active'
+           ), touched AS (
+               UPDATE sessions SET last_used_at = now()
+                 FROM current
+                WHERE sessions.id = current.session_id
+                  AND sessions.last_used_at < now() - interval '5 minutes'
+           )
+           SELECT session_id AS "session_id!", user_id AS "user_id!", email AS "email!",
+                  first_name AS "first_name!", last_name AS "last_name!"
+             FROM current"#,
+        token_hash
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row)
+}
+
 /// Revokes one of `user_id`'s sessions; false when it has no such open one.
 pub async fn revoke_session(conn: &mut PgConnection, user_id: Uuid, session_id: Uuid) -> Result<bool> {
     let owned = sqlx::query_scalar!(

@@ -410,6 +410,24 @@ pub async fn set_invoice_number(conn: &mut PgConnection, order_id: Uuid, number:
     Ok(())
 }
 
+/// At sign-in from the browser (or client) that placed them: the guest
+/// orders placed with this cart token under the account's email become the
+/// account's. Both must match, so a shared browser does not hand one
+/// shopper's orders to the next. Answers the orders claimed.
+pub async fn claim_guest_orders(conn: &mut PgConnection, user_id: Uuid, token_hash: &[u8]) -> Result<Vec<Uuid>> {
+    let ids = sqlx::query_scalar!(
+        r#"UPDATE orders SET user_id = $1, updated_at = now(), version = version + 1
+            WHERE user_id IS NULL AND guest_token_hash = $2
+              AND lower(email) = (SELECT lower(email) FROM users WHERE id = $1)
+        RETURNING id"#,
+        user_id,
+        token_hash
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(ids)
+}
+
 /// What to list.
 #[derive(Debug, Clone, Default)]
 pub struct OrderQuery<'a> {

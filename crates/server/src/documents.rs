@@ -42,7 +42,7 @@ pub fn percent(rate_basis_points: u32) -> String {
 
 /// Paris time: UTC+2 from the last Sunday of March to the last Sunday of
 /// October (at 01:00 UTC), UTC+1 otherwise.
-fn in_paris(at: OffsetDateTime) -> OffsetDateTime {
+pub fn in_paris(at: OffsetDateTime) -> OffsetDateTime {
     let utc = at.to_offset(time::UtcOffset::UTC);
     let last_sunday = |month: time::Month| {
         let last_day =
@@ -60,7 +60,8 @@ fn in_paris(at: OffsetDateTime) -> OffsetDateTime {
     utc.to_offset(time::UtcOffset::from_hms(hours, 0, 0).unwrap_or(time::UtcOffset::UTC))
 }
 
-fn date(at: OffsetDateTime) -> String {
+/// A day as the French write it (`01/12/2026`), in Paris.
+pub fn date(at: OffsetDateTime) -> String {
     let paris = in_paris(at);
     format!("{:02}/{:02}/{}", paris.day(), u8::from(paris.month()), paris.year())
 }

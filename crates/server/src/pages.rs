@@ -7,6 +7,7 @@
 //! error pages) is what the shop at `/` uses now and `/admin` and `/pos`
 //! will use later.
 
+pub mod account;
 pub mod assets;
 pub mod checkout;
 pub mod i18n;
@@ -26,7 +27,9 @@ use crate::error::AppError;
 
 /// Every page route; mounted beside the API.
 pub fn router() -> Router<AppState> {
-    shop::routes().route("/assets/{file}", get(assets::serve))
+    shop::routes()
+        .merge(account::routes())
+        .route("/assets/{file}", get(assets::serve))
 }
 
 /// What the layout shows around every page: language, the session's CSRF
@@ -36,6 +39,8 @@ pub struct Chrome {
     pub t: &'static Texts,
     pub csrf: String,
     pub cart_count: i64,
+    /// The signed-in account's first name.
+    pub signed_in: Option<String>,
     /// What the search box holds.
     pub q: String,
     /// The page's own path and query, for the language switcher.
@@ -53,6 +58,7 @@ impl Chrome {
             t: lang.texts(),
             csrf: session.csrf(state),
             cart_count,
+            signed_in: session.user.as_ref().map(|u| u.first_name.clone()),
             q: String::new(),
             here: uri.path_and_query().map_or("/", |p| p.as_str()).to_owned(),
             css: assets::path("shop.css"),
@@ -73,7 +79,16 @@ impl Chrome {
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' https: data:; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-/// A rendered page, with the session cookie when the session is new.
+/// The browser's session and the account it is signed in to, or an error
+/// page when the database cannot tell.
+pub async fn visitor(state: &AppState, headers: &HeaderMap) -> Result<WebSession, PageError> {
+    WebSession::load(state, headers)
+        .await
+        .map_err(|e| PageError::new(headers, e))
+}
+
+/// A rendered page, with the session cookie when the session is new (and
+/// without a sign-in cookie that no longer signs in).
 pub fn page(state: &AppState, session: &WebSession, status: StatusCode, html: String) -> Response {
     let mut response = (status, Html(html)).into_response();
     let headers = response.headers_mut();
@@ -92,6 +107,9 @@ pub fn page(state: &AppState, session: &WebSession, status: StatusCode, html: St
             header::SET_COOKIE,
             session::set_cookie(state, session::SID_COOKIE, &session.sid),
         );
+    }
+    if session.stale_auth {
+        headers.append(header::SET_COOKIE, session::clear_cookie(session::AUTH_COOKIE));
     }
     response
 }

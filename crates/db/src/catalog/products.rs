@@ -295,6 +295,18 @@ pub async fn products_after(conn: &mut PgConnection, after: Option<Uuid>, limit:
     Ok(rows)
 }
 
+/// Whether the product is among the user's favourites.
+pub async fn is_favorite(conn: &mut PgConnection, user_id: Uuid, product_id: Uuid) -> Result<bool> {
+    let found = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM favorites WHERE user_id = $1 AND product_id = $2) AS "found!""#,
+        user_id,
+        product_id
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(found)
+}
+
 pub async fn add_favorite(conn: &mut PgConnection, user_id: Uuid, product_id: Uuid) -> Result<bool> {
     let done = sqlx::query!(
         "INSERT INTO favorites (user_id, product_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",

@@ -7,7 +7,7 @@
 use askama::Template;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, State};
-use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, Request, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -15,12 +15,11 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::session::WebSession;
-use super::shop::{OrPage, session_cart, session_token};
+use super::shop::{OrPage, session_cart};
 use super::{Chrome, PageError, page, render};
 use crate::api::checkout::CheckoutRequest;
 use crate::api::orders::{OrderDetail, PayRequest};
 use crate::app::AppState;
-use crate::auth::MaybeCaller;
 use crate::documents::euros;
 use crate::error::AppError;
 use crate::extract::Path;
@@ -77,13 +76,51 @@ struct CheckoutPage {
 
 /// `GET /commande`: the form, with the cart's shipping options for France.
 pub async fn show(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Result<Response, PageError> {
-    let session = WebSession::of(&headers);
-    let form = CheckoutForm {
+    let session = super::visitor(&state, &headers).await?;
+    let mut form = CheckoutForm {
         country: "FR".to_owned(),
         card_token: "tok_visa".to_owned(),
         ..CheckoutForm::default()
     };
+    if let Some(user) = &session.user {
+        prefill(&state, &headers, user, &mut form).await?;
+    }
     render_form(&state, &headers, &uri, &session, form, Vec::new()).await
+}
+
+/// A signed-in shopper's form starts from the account: its email, and its
+/// default delivery address (else its first one, else its name).
+async fn prefill(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &super::session::SignedIn,
+    form: &mut CheckoutForm,
+) -> Result<(), PageError> {
+    form.email.clone_from(&user.email);
+    form.first_name.clone_from(&user.first_name);
+    form.last_name.clone_from(&user.last_name);
+    let crate::extract::Json(book) = crate::api::identity::addresses::list_addresses(
+        axum::extract::State(state.clone()),
+        crate::auth::Caller(user.principal()),
+    )
+    .await
+    .or_page(headers)?;
+    let chosen = book
+        .items
+        .iter()
+        .find(|a| a.is_default_shipping)
+        .or_else(|| book.items.first());
+    if let Some(address) = chosen {
+        form.first_name.clone_from(&address.first_name);
+        form.last_name.clone_from(&address.last_name);
+        form.line1.clone_from(&address.line1);
+        form.line2 = address.line2.clone().unwrap_or_default();
+        form.postal_code.clone_from(&address.postal_code);
+        form.city.clone_from(&address.city);
+        form.country.clone_from(&address.country);
+        form.phone = address.phone.clone().unwrap_or_default();
+    }
+    Ok(())
 }
 
 async fn render_form(
@@ -157,22 +194,29 @@ async fn render_form(
     Ok(page(state, session, status, html))
 }
 
-/// Calls an API handler that takes an `Idempotency-Key` in process.
+/// Calls an API handler that takes an `Idempotency-Key` in process, in the
+/// session's caller scope (a signed-in account's keys are its own, as the
+/// API's are).
 async fn idempotent<T: DeserializeOwned + Send>(
     state: &AppState,
+    session: &WebSession,
     path: &str,
     key: &str,
-    cart_token: &str,
     body: &Value,
 ) -> Result<IdempotentSession<T>, Response> {
-    let request = Request::builder()
+    let mut request = Request::builder()
         .method(Method::POST)
         .uri(path)
         .header(header::CONTENT_TYPE, "application/json")
         .header("idempotency-key", key)
-        .header("x-cart-token", cart_token)
         .body(Body::from(body.to_string()))
         .map_err(|e| AppError::internal(e).into_response())?;
+    request.headers_mut().extend(session.api_headers());
+    if let Some(user) = &session.user {
+        request
+            .extensions_mut()
+            .insert(crate::platform::idempotency::CallerScope(format!("user:{}", user.id)));
+    }
     IdempotentSession::<T>::from_request(request, state).await
 }
 
@@ -216,7 +260,7 @@ async fn is_problem(response: &mut Response, status: StatusCode, code: &str) -> 
 
 /// A path of this site (not `//host` or `/\\host`, which browsers read as
 /// another site).
-fn local_path(url: &str) -> bool {
+pub(super) fn local_path(url: &str) -> bool {
     url.starts_with('/')
         && !url.starts_with("//")
         && !url.starts_with("/\\")
@@ -232,10 +276,21 @@ pub async fn place(
     uri: Uri,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let session = WebSession::of(&headers);
+    let session = super::visitor(&state, &headers).await?;
     let form: CheckoutForm = serde_urlencoded::from_bytes(&body).map_err(|_| super::shop::bad_form(&headers))?;
     super::shop::check_csrf(&state, &headers, &session, form.csrf.as_deref())?;
-    let Some((cart_id, token)) = session.cart.clone() else {
+    let cart_id = match (&session.user, &session.cart) {
+        (Some(_), _) => {
+            let mut conn = state.db.acquire().await.or_page(&headers)?;
+            super::shop::cart_row(&mut conn, &session, false)
+                .await
+                .or_page(&headers)?
+                .map(|c| c.id)
+        }
+        (None, Some((id, _))) => Some(*id),
+        (None, None) => None,
+    };
+    let Some(cart_id) = cart_id else {
         return Ok(Redirect::to("/panier").into_response());
     };
     if Uuid::parse_str(&form.idempotency_key).is_err() {
@@ -253,19 +308,18 @@ pub async fn place(
         "shipping_option_id": form.shipping_option_id,
         "payment_method": {"type": "card", "token": form.card_token},
     });
-    let cart_header = HeaderValue::from_str(&token).map_err(|_| super::shop::bad_form(&headers))?;
     // A double click sends the same key twice: the second waits for the
     // first to finish, then gets its answer replayed (the same order).
     let mut answer = Response::default();
     for _ in 0..50 {
         answer =
-            match idempotent::<CheckoutRequest>(&state, "/api/v1/checkout", &form.idempotency_key, &token, &request)
+            match idempotent::<CheckoutRequest>(&state, &session, "/api/v1/checkout", &form.idempotency_key, &request)
                 .await
             {
                 Ok(session_request) => crate::api::checkout::checkout(
                     axum::extract::State(state.clone()),
-                    MaybeCaller(None),
-                    HeaderMap::from_iter([(axum::http::HeaderName::from_static("x-cart-token"), cart_header.clone())]),
+                    session.caller(),
+                    session.api_headers(),
                     session_request,
                 )
                 .await
@@ -333,6 +387,7 @@ struct OrderPage {
     number: String,
     id: String,
     paid: bool,
+    invoiced: bool,
     declined: Option<String>,
     lines: Vec<OrderLineRow>,
     total: String,
@@ -349,7 +404,7 @@ pub async fn order(
     uri: Uri,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let session = WebSession::of(&headers);
+    let session = super::visitor(&state, &headers).await?;
     let detail = order_detail(&state, &headers, &session, &id).await?;
     let chrome = Chrome::new(&state, &headers, &session, &uri, 0);
     let order = &detail.order;
@@ -363,6 +418,7 @@ pub async fn order(
             number: order.number.clone(),
             id: order.id.to_string(),
             paid: order.paid_minor >= order.totals.grand_total_minor && order.paid_minor > 0,
+            invoiced: order.invoice_number.is_some(),
             declined,
             lines: order
                 .lines
@@ -390,13 +446,13 @@ async fn order_detail(
 ) -> Result<OrderDetail, PageError> {
     let not_found = || PageError::new(headers, AppError::not_found("order.not_found", "No such order."));
     let id: Uuid = id.parse().map_err(|_| not_found())?;
-    let token = session_token(session).ok_or_else(not_found)?;
-    let mut api_headers = HeaderMap::new();
-    api_headers.insert("x-cart-token", HeaderValue::from_str(&token).map_err(|_| not_found())?);
+    if session.user.is_none() && session.cart.is_none() {
+        return Err(not_found());
+    }
     let crate::extract::Json(detail) = crate::api::orders::get_order(
         axum::extract::State(state.clone()),
-        MaybeCaller(None),
-        api_headers,
+        session.caller(),
+        session.api_headers(),
         Path(id),
     )
     .await
@@ -421,25 +477,21 @@ pub async fn pay(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let session = WebSession::of(&headers);
+    let session = super::visitor(&state, &headers).await?;
     let form: PayForm = serde_urlencoded::from_bytes(&body).map_err(|_| super::shop::bad_form(&headers))?;
     super::shop::check_csrf(&state, &headers, &session, form.csrf.as_deref())?;
     let detail = order_detail(&state, &headers, &session, &id).await?;
-    let token = session_token(&session).unwrap_or_default();
     if Uuid::parse_str(&form.idempotency_key).is_err() {
         return Err(super::shop::bad_form(&headers));
     }
     let order_id = detail.order.id;
     let path = format!("/api/v1/orders/{order_id}/payments");
     let request = json!({"payment_method": {"type": "card", "token": form.card_token}});
-    let answer = match idempotent::<PayRequest>(&state, &path, &form.idempotency_key, &token, &request).await {
+    let answer = match idempotent::<PayRequest>(&state, &session, &path, &form.idempotency_key, &request).await {
         Ok(session_request) => crate::api::orders::pay_order(
             axum::extract::State(state.clone()),
-            MaybeCaller(None),
-            HeaderMap::from_iter([(
-                axum::http::HeaderName::from_static("x-cart-token"),
-                HeaderValue::from_str(&token).map_err(|_| super::shop::bad_form(&headers))?,
-            )]),
+            session.caller(),
+            session.api_headers(),
             Path(order_id),
             session_request,
         )

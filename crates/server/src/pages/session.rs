@@ -7,10 +7,18 @@
 //!   the token is checked against the cart's stored hash on every use, as
 //!   the API's `X-Cart-Token` is.
 //!
+//! - `comptoir_auth`: once signed in, the refresh token of the account's
+//!   session (the one `/me/sessions` lists and can revoke), HttpOnly. Pages
+//!   check it on every request and never rotate it, so pages loading at
+//!   once cannot trip the API's refresh-reuse alarm; revoking the session,
+//!   resetting the password or disabling the account signs the browser out
+//!   at its next page.
+//!
 //! Every cookie is `SameSite=Lax`, `Path=/`, and `Secure` when the shop's
 //! public address is `https`.
 
 use axum::http::{HeaderMap, HeaderValue, header};
+use comptoir_domain::identity::Grant;
 use hmac::{Hmac, KeyInit, Mac};
 use secrecy::ExposeSecret;
 use sha2::Sha256;
@@ -18,9 +26,13 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::auth::password::constant_time_eq;
+use crate::auth::tokens::secret_hash;
+use crate::auth::{MaybeCaller, Principal, UserCaller};
+use crate::error::AppError;
 
 pub const SID_COOKIE: &str = "comptoir_sid";
 pub const CART_COOKIE: &str = "comptoir_cart";
+pub const AUTH_COOKIE: &str = "comptoir_auth";
 /// A year: the cookies only name things the server checks.
 const MAX_AGE_SECONDS: u32 = 365 * 24 * 3600;
 
@@ -37,15 +49,95 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// What the pages know of the browser: its session id (new when it had
-/// none; then `new_sid` is set and must be sent back) and its guest cart.
+/// none; then `new_sid` is set and must be sent back), its guest cart, and
+/// the account it is signed in to.
 #[derive(Debug, Clone)]
 pub struct WebSession {
     pub sid: String,
     pub new_sid: bool,
     pub cart: Option<(Uuid, String)>,
+    pub user: Option<SignedIn>,
+    /// The browser sent a sign-in cookie that no longer signs in: the page
+    /// removes it.
+    pub stale_auth: bool,
+}
+
+/// The account a browser is signed in to, through one of its sessions.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub id: Uuid,
+    pub session_id: Uuid,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub grants: Vec<Grant>,
+    /// The session's refresh token, from the cookie (to sign out).
+    pub token: String,
+}
+
+impl SignedIn {
+    /// The API's caller for this account, to call its handlers in process
+    /// under the same authorization rules.
+    pub fn principal(&self) -> Principal {
+        Principal::User(UserCaller {
+            id: self.id,
+            session_id: self.session_id,
+            grants: self.grants.clone(),
+        })
+    }
 }
 
 impl WebSession {
+    /// The browser's session, with the account its sign-in cookie opens
+    /// (one query, only when it sends one).
+    pub async fn load(state: &AppState, headers: &HeaderMap) -> Result<Self, AppError> {
+        let mut session = Self::of(headers);
+        let Some(token) = cookie(headers, AUTH_COOKIE).filter(|t| !t.is_empty() && t.len() <= 100) else {
+            return Ok(session);
+        };
+        let mut conn = state.db.acquire().await.map_err(AppError::unavailable)?;
+        match comptoir_db::identity::web_sign_in(&mut conn, &secret_hash(token)).await? {
+            Some(found) => {
+                let grants = comptoir_db::identity::roles_of(&mut conn, found.user_id)
+                    .await?
+                    .into_iter()
+                    .filter_map(|row| Grant::from_parts(row.role.parse().ok()?, row.store_id, row.company_id).ok())
+                    .collect();
+                session.user = Some(SignedIn {
+                    id: found.user_id,
+                    session_id: found.session_id,
+                    email: found.email,
+                    first_name: found.first_name,
+                    last_name: found.last_name,
+                    grants,
+                    token: token.to_owned(),
+                });
+            }
+            None => session.stale_auth = true,
+        }
+        Ok(session)
+    }
+
+    /// Who the API sees: the account, or a guest.
+    pub fn caller(&self) -> MaybeCaller {
+        MaybeCaller(self.user.as_ref().map(SignedIn::principal))
+    }
+
+    /// The headers a guest sends the API: the cart token of the cookie,
+    /// which also opens the orders placed with it.
+    pub fn api_headers(&self) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(value) = self
+            .cart
+            .as_ref()
+            .and_then(|(_, token)| HeaderValue::from_str(token).ok())
+        {
+            headers.insert("x-cart-token", value);
+        }
+        headers
+    }
+
+    /// Parses the cookies alone (no sign-in).
     pub fn of(headers: &HeaderMap) -> Self {
         let existing =
             cookie(headers, SID_COOKIE).filter(|sid| sid.len() == 64 && sid.bytes().all(|b| b.is_ascii_hexdigit()));
@@ -58,11 +150,15 @@ impl WebSession {
                 sid: sid.to_owned(),
                 new_sid: false,
                 cart,
+                user: None,
+                stale_auth: false,
             },
             None => Self {
-                sid: hex::encode(rand::random::<[u8; 32]>()),
+                sid: new_sid(),
                 new_sid: true,
                 cart,
+                user: None,
+                stale_auth: false,
             },
         }
     }
@@ -93,6 +189,12 @@ impl WebSession {
     }
 }
 
+/// A fresh session id: at sign-in and sign-out the browser gets one, so a
+/// CSRF token seen before does not outlive them.
+pub fn new_sid() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
 fn session_mac(state: &AppState) -> Hmac<Sha256> {
     let secret = state.config.jwt_secret.expose_secret().as_bytes();
     let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(secret) else {
@@ -104,13 +206,22 @@ fn session_mac(state: &AppState) -> Hmac<Sha256> {
 
 /// A `Set-Cookie` value with the shop's attributes.
 pub fn set_cookie(state: &AppState, name: &str, value: &str) -> HeaderValue {
+    cookie_for(state, name, value, u64::from(MAX_AGE_SECONDS))
+}
+
+/// The sign-in cookie: it lives as long as the session's refresh token.
+pub fn auth_cookie(state: &AppState, token: &str) -> HeaderValue {
+    cookie_for(state, AUTH_COOKIE, token, state.config.refresh_token_lifetime.as_secs())
+}
+
+fn cookie_for(state: &AppState, name: &str, value: &str, max_age: u64) -> HeaderValue {
     let secure = if state.config.public_base_url.starts_with("https://") {
         "; Secure"
     } else {
         ""
     };
     HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; Max-Age={MAX_AGE_SECONDS}; HttpOnly; SameSite=Lax{secure}"
+        "{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("invalid=1; Max-Age=0"))
 }

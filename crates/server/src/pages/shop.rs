@@ -55,29 +55,51 @@ impl<T, E: Into<AppError>> OrPage<T> for Result<T, E> {
     }
 }
 
-/// The guest cart token the session's cookie holds (it also opens the
-/// orders placed from that cart).
-pub(super) fn session_token(session: &WebSession) -> Option<String> {
-    session.cart.as_ref().map(|(_, token)| token.clone())
-}
-
-/// The guest cart the session's cookie names, when its token matches.
-pub(super) async fn session_cart(state: &AppState, session: &WebSession) -> Result<Option<CartView>, AppError> {
+/// The session's cart: a signed-in account's latest cart (the API's rule
+/// too), else the guest cart the cookie names when its token opens it.
+/// Locked for a change with `lock`.
+pub(super) async fn cart_row(
+    conn: &mut comptoir_db::PgConnection,
+    session: &WebSession,
+    lock: bool,
+) -> Result<Option<cart_db::Cart>, AppError> {
+    if let Some(user) = &session.user {
+        return Ok(if lock {
+            cart_db::lock_latest_user_cart(conn, user.id).await?
+        } else {
+            cart_db::latest_user_cart(conn, user.id).await?
+        });
+    }
     let Some((id, token)) = &session.cart else {
         return Ok(None);
     };
-    let mut conn = state.db.acquire().await?;
-    let Some(cart) = cart_db::get_cart(&mut conn, *id).await.optional()? else {
-        return Ok(None);
+    let cart = if lock {
+        cart_db::lock_cart(conn, *id).await.optional()?
+    } else {
+        cart_db::get_cart(conn, *id).await.optional()?
     };
-    if !cart_api::guest_token_opens(&cart, token) {
+    Ok(cart.filter(|c| cart_api::guest_token_opens(c, token)))
+}
+
+/// The session's cart with prices and totals.
+pub(super) async fn session_cart(state: &AppState, session: &WebSession) -> Result<Option<CartView>, AppError> {
+    if session.user.is_none() && session.cart.is_none() {
         return Ok(None);
     }
+    let mut conn = state.db.acquire().await?;
+    let Some(cart) = cart_row(&mut conn, session, false).await? else {
+        return Ok(None);
+    };
     Ok(Some(cart_api::view_of(&mut conn, &cart).await?))
 }
 
 /// The layout of a page for this request, with the cart badge.
-async fn chrome(state: &AppState, headers: &HeaderMap, uri: &Uri, session: &WebSession) -> Result<Chrome, PageError> {
+pub(super) async fn chrome(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    session: &WebSession,
+) -> Result<Chrome, PageError> {
     let count = session_cart(state, session)
         .await
         .or_page(headers)?
@@ -132,7 +154,7 @@ pub struct Link {
 }
 
 async fn home(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> PageResult {
-    let session = WebSession::of(&headers);
+    let session = super::visitor(&state, &headers).await?;
     let chrome = chrome(&state, &headers, &uri, &session).await?;
     let newest = list(&state, "limit=8&sort=newest").await.or_page(&headers)?;
     let mut conn = state.db.acquire().await.or_page(&headers)?;
@@ -320,7 +342,7 @@ async fn category(
     Path(slug): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> PageResult {
-    let session = WebSession::of(&headers);
+    let session = super::visitor(&state, &headers).await?;
     let mut conn = state.db.acquire().await.or_page(&headers)?;
     let found = comptoir_db::catalog::category_by_slug(&mut conn, &slug)
         .await
@@ -362,7 +384,7 @@ async fn category(
 }
 
 async fn search(State(state): State<AppState>, headers: HeaderMap, uri: Uri, RawQuery(raw): RawQuery) -> PageResult {
-    let session = WebSession::of(&headers);
+    let session = super::visitor(&state, &headers).await?;
     let query = ListingQuery::parse(raw.as_deref());
     let t = super::i18n::Lang::of(&headers).texts();
     let title = if query.q.is_empty() {
@@ -609,10 +631,12 @@ struct ProductPage {
     variants: Vec<VariantChoice>,
     stores: Vec<StoreLine>,
     attributes: Vec<(String, String)>,
+    /// Among the signed-in shopper's favourites.
+    favorite: bool,
 }
 
 async fn product(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Path(slug): Path<String>) -> PageResult {
-    let session = WebSession::of(&headers);
+    let session = super::visitor(&state, &headers).await?;
     let chrome = chrome(&state, &headers, &uri, &session).await?;
     let product = listing::product_detail(&state, &slug).await.or_page(&headers)?;
     let first_in_stock = product.variants.iter().position(|v| v.in_stock).unwrap_or(0);
@@ -672,9 +696,19 @@ async fn product(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Pa
             (a.label.clone(), value)
         })
         .collect();
+    let favorite = match &session.user {
+        Some(user) => {
+            let mut conn = state.db.acquire().await.or_page(&headers)?;
+            comptoir_db::catalog::is_favorite(&mut conn, user.id, product.id)
+                .await
+                .or_page(&headers)?
+        }
+        None => false,
+    };
     let rate = product.vat_rate_basis_points;
     let html = render(
         &ProductPage {
+            favorite,
             breadcrumbs: product
                 .breadcrumbs
                 .iter()
@@ -720,7 +754,7 @@ struct CartPage {
 }
 
 async fn cart(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> PageResult {
-    let session = WebSession::of(&headers);
+    let session = super::visitor(&state, &headers).await?;
     let view = session_cart(&state, &session).await.or_page(&headers)?;
     let chrome = Chrome::new(
         &state,
@@ -848,24 +882,33 @@ struct CartBadge {
 /// the session has none. With htmx, answers the new cart badge and a
 /// message; without, goes to the cart.
 async fn add_to_cart(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> PageResult {
-    let session = WebSession::of(&headers);
+    let session = super::visitor(&state, &headers).await?;
     let form: AddForm = serde_urlencoded::from_bytes(&body).map_err(|_| bad_form(&headers))?;
     check_csrf(&state, &headers, &session, form.csrf.as_deref())?;
     let mut tx = state.db.begin().await.or_page(&headers)?;
     let mut new_cookie = None;
-    // The session's cart; when it is gone (an order was placed from it),
-    // the next cart keeps the same token, which also opens the orders
-    // placed with it.
-    let (existing, reusable) = match &session.cart {
-        Some((id, token)) => match cart_db::lock_cart(&mut tx, *id).await.optional().or_page(&headers)? {
+    // A guest's cart; when it is gone (an order was placed from it), the
+    // next cart keeps the same token, which also opens the orders placed
+    // with it. An account's cart is its latest, or a new one.
+    let (existing, reusable) = match (&session.user, &session.cart) {
+        (Some(_), _) => (cart_row(&mut tx, &session, true).await.or_page(&headers)?, None),
+        (None, Some((id, token))) => match cart_db::lock_cart(&mut tx, *id).await.optional().or_page(&headers)? {
             Some(cart) => (Some(cart).filter(|c| cart_api::guest_token_opens(c, token)), None),
             None => (None, Some(token.clone())),
         },
-        None => (None, None),
+        (None, None) => (None, None),
     };
-    let cart = match existing {
-        Some(cart) => cart,
-        None => {
+    let cart = match (existing, &session.user) {
+        (Some(cart), _) => cart,
+        (None, Some(user)) => cart_db::insert_cart(
+            &mut tx,
+            Uuid::now_v7(),
+            &secret_hash(&new_secret("cart_")),
+            Some(user.id),
+        )
+        .await
+        .or_page(&headers)?,
+        (None, None) => {
             let token = reusable
                 .filter(|t| t.starts_with("cart_") && t.len() == 69 && t[5..].bytes().all(|b| b.is_ascii_hexdigit()))
                 .unwrap_or_else(|| new_secret("cart_"));
@@ -928,16 +971,10 @@ async fn locked_cart(
     session: &WebSession,
     tx: &mut comptoir_db::PgConnection,
 ) -> Result<comptoir_db::cart::Cart, PageError> {
-    let not_found = || PageError::new(headers, cart_api::cart_not_found());
-    let Some((id, token)) = &session.cart else {
-        return Err(not_found());
-    };
-    cart_db::lock_cart(tx, *id)
+    cart_row(tx, session, true)
         .await
-        .optional()
         .or_page(headers)?
-        .filter(|c| cart_api::guest_token_opens(c, token))
-        .ok_or_else(not_found)
+        .ok_or_else(|| PageError::new(headers, cart_api::cart_not_found()))
 }
 
 /// What a line's form asks: set its quantity, or take it out.
@@ -966,7 +1003,7 @@ async fn change_line(
     csrf: Option<String>,
     change: LineChange,
 ) -> PageResult {
-    let session = WebSession::of(&headers);
+    let session = super::visitor(&state, &headers).await?;
     let id = line_id(&headers, &id)?;
     check_csrf(&state, &headers, &session, csrf.as_deref())?;
     let mut tx = state.db.begin().await.or_page(&headers)?;
@@ -1009,7 +1046,7 @@ async fn static_page(
             AppError::not_found("page.not_found", "No such page."),
         ));
     }
-    let session = WebSession::of(&headers);
+    let session = super::visitor(&state, &headers).await?;
     let chrome = chrome(&state, &headers, &uri, &session).await?;
     let config = &state.config;
     let html = render(

@@ -66,6 +66,11 @@ impl Browser {
         (status, location, response.text().await.unwrap())
     }
 
+    /// A form post without htmx: (status, Location, body).
+    async fn submit(&mut self, app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+        parts(self.post(app, path, form, false).await).await
+    }
+
     async fn post(&mut self, app: &TestApp, path: &str, form: &[(&str, &str)], htmx: bool) -> reqwest::Response {
         let mut request = self
             .client
@@ -552,4 +557,594 @@ async fn a_checkout_form_sent_twice_places_one_order_and_the_orders_stay_reachab
         .await
         .unwrap();
     assert_eq!(orders, 1);
+}
+
+/// Status, `Location` and body of an answer.
+async fn parts(response: reqwest::Response) -> (u16, String, String) {
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get(LOCATION)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, location, response.text().await.unwrap())
+}
+
+/// A guest who adds one unit of `variant` and checks out with `email`;
+/// answers the order page's path.
+async fn guest_order(app: &TestApp, browser: &mut Browser, slug: &str, variant: &str, email: &str) -> String {
+    let (_, page) = browser.get(app, &format!("/produits/{slug}")).await;
+    let csrf = field(&page, "_csrf");
+    let added = browser
+        .post(
+            app,
+            "/panier/ajouter",
+            &[("variant_id", variant), ("_csrf", &csrf)],
+            false,
+        )
+        .await;
+    assert_eq!(added.status(), 303);
+    let (_, form) = browser.get(app, "/commande").await;
+    let key = field(&form, "idempotency_key");
+    let placed = browser
+        .post(
+            app,
+            "/commande",
+            &[
+                ("email", email),
+                ("first_name", "Maëlys"),
+                ("last_name", "Le Gall"),
+                ("line1", "12 rue de Siam"),
+                ("postal_code", "29200"),
+                ("city", "Brest"),
+                ("country", "FR"),
+                ("shipping_option_id", "colissimo"),
+                ("card_token", "tok_visa"),
+                ("idempotency_key", &key),
+                ("_csrf", &csrf),
+            ],
+            false,
+        )
+        .await;
+    let (status, location, body) = parts(placed).await;
+    assert_eq!(status, 303, "{body}");
+    location
+}
+
+fn auth_cookie(browser: &Browser) -> Option<String> {
+    browser
+        .cookies
+        .iter()
+        .find(|(k, v)| k == "comptoir_auth" && !v.is_empty())
+        .map(|(_, v)| v.clone())
+}
+
+#[tokio::test]
+async fn a_guest_who_signs_up_after_ordering_finds_the_order_and_its_invoice_in_the_account() {
+    let app = TestApp::spawn().await;
+    let admin = crate::catalog::admin_token(&app).await;
+    let variant = crate::orders::stocked_variant(&app, &admin, "ACC-1", 4200, 5)
+        .await
+        .to_string();
+    let mut browser = Browser::new();
+    let order_page = guest_order(&app, &mut browser, "produit-acc-1", &variant, "maelys@exemple.fr").await;
+    let (_, confirmation) = browser.get(&app, &order_page).await;
+    let number_at = confirmation.find("CMD-").unwrap();
+    let number = confirmation[number_at..number_at + 15].to_owned();
+    assert!(
+        confirmation.contains("/inscription"),
+        "the confirmation offers an account"
+    );
+
+    // Sign-up refuses a weak password and creates nothing.
+    let (_, form) = browser.get(&app, "/inscription").await;
+    let csrf = field(&form, "_csrf");
+    let signup = |password: &'static str, csrf: String| {
+        [
+            ("first_name", "Maëlys".to_owned()),
+            ("last_name", "Le Gall".to_owned()),
+            ("email", "Maelys@Exemple.fr".to_owned()),
+            ("password", password.to_owned()),
+            ("retour", "/compte".to_owned()),
+            ("_csrf", csrf),
+        ]
+    };
+    let weak = signup("password1234", csrf.clone());
+    let weak: Vec<(&str, &str)> = weak.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, page) = browser.submit(&app, "/inscription", &weak).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("aria-invalid=\"true\"") && page.contains("value=\"Maelys@Exemple.fr\""));
+    assert!(!page.contains("password1234"), "a password is never sent back");
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE lower(email) = 'maelys@exemple.fr'")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(users, 0);
+
+    // A good one: signed in, on the account page, with the guest order.
+    let good = signup("crêpes au sarrasin du dimanche", csrf.clone());
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, location, _) = browser.submit(&app, "/inscription", &good).await;
+    assert_eq!((status, location.as_str()), (303, "/compte"));
+    let token = auth_cookie(&browser).expect("a sign-in cookie");
+    let (status, account) = browser.get(&app, "/compte").await;
+    assert_eq!(status, 200, "{account}");
+    assert!(account.contains(&number), "the guest order is the account's: {account}");
+    assert!(account.contains("Mon compte"));
+    let order_id = order_page.trim_start_matches("/commande/");
+    assert!(account.contains(&format!("/commande/{order_id}/facture")));
+    let invoice = browser
+        .client
+        .get(app.url(&format!("/commande/{order_id}/facture")))
+        .header(COOKIE, browser.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invoice.status(), 200);
+    assert_eq!(invoice.headers()[CONTENT_TYPE], "application/pdf");
+    let owner: Option<Uuid> = sqlx::query_scalar("SELECT user_id FROM orders WHERE number = $1")
+        .bind(&number)
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert!(owner.is_some());
+
+    // Someone else's browser sees neither the account nor the invoice.
+    let mut stranger = Browser::new();
+    let (status, _) = stranger.get(&app, &format!("/commande/{order_id}/facture")).await;
+    assert_eq!(status, 404);
+    let response = stranger.client.get(app.url("/compte")).send().await.unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()[LOCATION], "/connexion?retour=%2Fcompte");
+
+    // Signing out needs the form's token, then closes the session for good.
+    let (_, account) = browser.get(&app, "/compte").await;
+    let csrf = field(&account, "_csrf");
+    let (status, _, _) = browser.submit(&app, "/deconnexion", &[("_csrf", "0000")]).await;
+    assert_eq!(status, 403);
+    assert!(auth_cookie(&browser).is_some(), "still signed in");
+    let (status, location, _) = browser.submit(&app, "/deconnexion", &[("_csrf", &csrf)]).await;
+    assert_eq!((status, location.as_str()), (303, "/"));
+    assert!(auth_cookie(&browser).is_none(), "the cookie is gone");
+    // The old cookie, replayed, no longer signs in, and is removed.
+    let replay = browser
+        .client
+        .get(app.url("/compte"))
+        .header(COOKIE, format!("comptoir_auth={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 303);
+    let (status, home) = {
+        let response = browser
+            .client
+            .get(app.url("/"))
+            .header(COOKIE, format!("comptoir_auth={token}"))
+            .send()
+            .await
+            .unwrap();
+        let cleared = response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .any(|v| v.to_str().unwrap().starts_with("comptoir_auth=;"));
+        assert!(cleared, "a stale sign-in cookie is removed");
+        (response.status(), response.text().await.unwrap())
+    };
+    assert_eq!(status, 200);
+    assert!(home.contains("href=\"/connexion\""));
+}
+
+#[tokio::test]
+async fn signing_in_keeps_the_cart_and_an_account_checks_out_and_sees_only_its_own() {
+    let app = TestApp::spawn().await;
+    let admin = crate::catalog::admin_token(&app).await;
+    let variant = crate::orders::stocked_variant(&app, &admin, "ACC-2", 1500, 9)
+        .await
+        .to_string();
+    assert_eq!(
+        crate::identity::register(&app, "goulven@exemple.fr").await.status(),
+        201
+    );
+    let mut browser = Browser::new();
+    let (_, page) = browser.get(&app, "/produits/produit-acc-2").await;
+    let csrf = field(&page, "_csrf");
+    browser
+        .post(
+            &app,
+            "/panier/ajouter",
+            &[("variant_id", &variant), ("quantity", "2"), ("_csrf", &csrf)],
+            false,
+        )
+        .await;
+
+    // A wrong password: the form again, 401, a plain message, not signed in.
+    let (_, form) = browser.get(&app, "/connexion?retour=%2Fpanier").await;
+    assert_eq!(field(&form, "retour"), "/panier");
+    let csrf = field(&form, "_csrf");
+    let wrong = browser
+        .post(
+            &app,
+            "/connexion",
+            &[
+                ("email", "goulven@exemple.fr"),
+                ("password", "pas le bon mot de passe"),
+                ("retour", "/panier"),
+                ("_csrf", &csrf),
+            ],
+            false,
+        )
+        .await;
+    let (status, _, page) = parts(wrong).await;
+    assert_eq!(status, 401);
+    assert!(page.contains("Adresse e-mail ou mot de passe incorrect."), "{page}");
+    assert!(auth_cookie(&browser).is_none());
+    // Without the token: 403.
+    let (status, _, _) = browser
+        .submit(
+            &app,
+            "/connexion",
+            &[("email", "goulven@exemple.fr"), ("password", crate::identity::PASSWORD)],
+        )
+        .await;
+    assert_eq!(status, 403);
+    // A return address elsewhere is ignored.
+    let mut other = Browser {
+        client: browser.client.clone(),
+        cookies: browser.cookies.clone(),
+    };
+    let (status, location, _) = other
+        .submit(
+            &app,
+            "/connexion",
+            &[
+                ("email", "goulven@exemple.fr"),
+                ("password", crate::identity::PASSWORD),
+                ("retour", "//evil.example/"),
+                ("_csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!((status, location.as_str()), (303, "/compte"));
+
+    // Signed in: back to the cart, which kept its two units.
+    let (status, location, _) = browser
+        .submit(
+            &app,
+            "/connexion",
+            &[
+                ("email", "goulven@exemple.fr"),
+                ("password", crate::identity::PASSWORD),
+                ("retour", "/panier"),
+                ("_csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!((status, location.as_str()), (303, "/panier"));
+    assert_ne!(
+        field(&browser.get(&app, "/panier").await.1, "_csrf"),
+        csrf,
+        "a new CSRF token after sign-in"
+    );
+    assert_eq!(cart_count(&app, &mut browser).await, "2");
+    // The checkout starts from the account; the order is the account's.
+    let (_, form) = browser.get(&app, "/commande").await;
+    assert!(form.contains("value=\"goulven@exemple.fr\""), "{form}");
+    let order_page = {
+        let csrf = field(&form, "_csrf");
+        let key = field(&form, "idempotency_key");
+        let placed = browser
+            .post(
+                &app,
+                "/commande",
+                &[
+                    ("email", "goulven@exemple.fr"),
+                    ("first_name", "Goulven"),
+                    ("last_name", "Tanguy"),
+                    ("line1", "3 quai de la Douane"),
+                    ("postal_code", "29200"),
+                    ("city", "Brest"),
+                    ("country", "FR"),
+                    ("shipping_option_id", "colissimo"),
+                    ("card_token", "tok_visa"),
+                    ("idempotency_key", &key),
+                    ("_csrf", &csrf),
+                ],
+                false,
+            )
+            .await;
+        let (status, location, body) = parts(placed).await;
+        assert_eq!(status, 303, "{body}");
+        location
+    };
+    let owner: Option<Uuid> = sqlx::query_scalar("SELECT user_id FROM orders")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    let goulven: Uuid = sqlx::query_scalar("SELECT id FROM users WHERE email = 'goulven@exemple.fr'")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(owner, Some(goulven));
+    let (status, _) = browser.get(&app, &order_page).await;
+    assert_eq!(status, 200);
+
+    // Another account, and a guest holding another cart, get 404.
+    assert_eq!(
+        crate::identity::register(&app, "nolwenn@exemple.fr").await.status(),
+        201
+    );
+    let mut nolwenn = Browser::new();
+    let (_, form) = nolwenn.get(&app, "/connexion").await;
+    let csrf = field(&form, "_csrf");
+    nolwenn
+        .post(
+            &app,
+            "/connexion",
+            &[
+                ("email", "nolwenn@exemple.fr"),
+                ("password", crate::identity::PASSWORD),
+                ("_csrf", &csrf),
+            ],
+            false,
+        )
+        .await;
+    assert!(auth_cookie(&nolwenn).is_some());
+    assert_eq!(nolwenn.get(&app, &order_page).await.0, 404);
+    assert_eq!(nolwenn.get(&app, &format!("{order_page}/facture")).await.0, 404);
+
+    // The session shows on the account page, and revoking it through the
+    // API signs the browser out at its next page.
+    let (_, account) = browser.get(&app, "/compte").await;
+    assert!(account.contains("cet appareil"), "{account}");
+    let api: serde_json::Value = crate::identity::login(&app, "goulven@exemple.fr", crate::identity::PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let bearer = format!("Bearer {}", api["access_token"].as_str().unwrap());
+    let sessions: serde_json::Value = browser
+        .client
+        .get(app.url("/api/v1/me/sessions"))
+        .header("authorization", &bearer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pages_session = sessions["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| !s["current"].as_bool().unwrap())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let revoked = browser
+        .client
+        .delete(app.url(&format!("/api/v1/me/sessions/{pages_session}")))
+        .header("authorization", &bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 204);
+    let response = browser
+        .client
+        .get(app.url("/compte"))
+        .header(COOKIE, browser.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "signed out");
+}
+
+#[tokio::test]
+async fn the_account_page_edits_the_profile_and_addresses_and_keeps_favourites() {
+    let dir = crate::identity::recovery::mail_dir();
+    let app = TestApp::builder().var("MAIL_DIR", dir.to_str().unwrap()).spawn().await;
+    let admin = crate::catalog::admin_token(&app).await;
+    crate::orders::stocked_variant(&app, &admin, "ACC-3", 990, 3).await;
+    let product_id: Uuid = sqlx::query_scalar("SELECT id FROM products WHERE slug = 'produit-acc-3'")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(crate::identity::register(&app, "anna@exemple.fr").await.status(), 201);
+    let mut browser = Browser::new();
+
+    // A guest's favourite goes through the sign-in page first.
+    let (_, product) = browser.get(&app, "/produits/produit-acc-3").await;
+    let csrf = field(&product, "_csrf");
+    let favourite = format!("/favoris/{product_id}");
+    let (status, location, _) = browser
+        .submit(
+            &app,
+            &favourite,
+            &[("retour", "/produits/produit-acc-3"), ("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(location, "/connexion?retour=%2Fproduits%2Fproduit-acc-3");
+    let (_, favourites) = browser.get(&app, "/favoris").await;
+    assert!(favourites.contains("Connectez-vous"));
+
+    // Forgotten password: the emailed link, a weak try, then the new one.
+    let (_, form) = browser.get(&app, "/mot-de-passe/oublie").await;
+    let csrf = field(&form, "_csrf");
+    let (status, _, page) = browser
+        .submit(
+            &app,
+            "/mot-de-passe/oublie",
+            &[("email", "anna@exemple.fr"), ("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Si un compte utilise cette adresse"));
+    let messages = crate::identity::recovery::mailbox(&app, &dir).await;
+    let reset = messages.iter().find(|m| m.contains("mot-de-passe/nouveau")).unwrap();
+    let token = crate::identity::recovery::token_after(reset, "Code à saisir dans une application : ");
+    let (status, form) = browser.get(&app, &format!("/mot-de-passe/nouveau?token={token}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(field(&form, "token"), token);
+    let weak = browser
+        .post(
+            &app,
+            "/mot-de-passe/nouveau",
+            &[("token", &token), ("new_password", "password1234"), ("_csrf", &csrf)],
+            false,
+        )
+        .await;
+    assert_eq!(weak.status(), 422);
+    let (status, location, _) = browser
+        .submit(
+            &app,
+            "/mot-de-passe/nouveau",
+            &[
+                ("token", &token),
+                ("new_password", "kouign-amann et cidre brut"),
+                ("_csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!((status, location.as_str()), (303, "/connexion?reinitialise=1"));
+    let spent = browser
+        .post(
+            &app,
+            "/mot-de-passe/nouveau",
+            &[
+                ("token", &token),
+                ("new_password", "encore un autre mot de passe"),
+                ("_csrf", &csrf),
+            ],
+            false,
+        )
+        .await;
+    let (status, _, page) = parts(spent).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Ce lien est inconnu"), "the link works once");
+    let (status, location, _) = browser
+        .submit(
+            &app,
+            "/connexion",
+            &[
+                ("email", "anna@exemple.fr"),
+                ("password", "kouign-amann et cidre brut"),
+                ("retour", "/produits/produit-acc-3"),
+                ("_csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!((status, location.as_str()), (303, "/produits/produit-acc-3"));
+
+    // Favourites: added from the product page, listed, removed.
+    let (_, product) = browser.get(&app, "/produits/produit-acc-3").await;
+    let csrf = field(&product, "_csrf");
+    assert!(product.contains("Ajouter aux favoris"));
+    browser
+        .post(
+            &app,
+            &favourite,
+            &[("retour", "/produits/produit-acc-3"), ("_csrf", &csrf)],
+            false,
+        )
+        .await;
+    let (_, product) = browser.get(&app, "/produits/produit-acc-3").await;
+    assert!(product.contains("Retirer des favoris"), "{product}");
+    let (_, favourites) = browser.get(&app, "/favoris").await;
+    assert!(favourites.contains("Produit ACC-3"));
+    browser
+        .post(&app, &format!("{favourite}/supprimer"), &[("_csrf", &csrf)], false)
+        .await;
+    let (_, favourites) = browser.get(&app, "/favoris").await;
+    assert!(!favourites.contains("Produit ACC-3"));
+    let (status, _, _) = browser
+        .submit(&app, &format!("/favoris/{}", Uuid::now_v7()), &[("_csrf", &csrf)])
+        .await;
+    assert_eq!(status, 404, "no such product");
+
+    // Profile: an invalid phone comes back with its reason and changes nothing.
+    let (status, _, page) = browser
+        .submit(
+            &app,
+            "/compte/profil",
+            &[
+                ("first_name", "Anna"),
+                ("last_name", "Kerbrat"),
+                ("phone", "pas un numéro"),
+                ("_csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Téléphone"), "{page}");
+    let (status, location, _) = browser
+        .submit(
+            &app,
+            "/compte/profil",
+            &[
+                ("first_name", "Anna"),
+                ("last_name", "Kerbrat"),
+                ("phone", "0612345678"),
+                ("_csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!((status, location.as_str()), (303, "/compte?enregistre=1#profil"));
+    let (_, account) = browser.get(&app, "/compte?enregistre=1").await;
+    assert!(account.contains("value=\"Kerbrat\"") && account.contains("Modifications enregistrées"));
+
+    // Addresses: a bad postal code is refused, a good address is listed,
+    // then deleted; the checkout starts from the default one.
+    let address = |postal: &'static str| {
+        [
+            ("first_name", "Anna"),
+            ("last_name", "Kerbrat"),
+            ("line1", "5 place Saint-Corentin"),
+            ("postal_code", postal),
+            ("city", "Quimper"),
+            ("country", "FR"),
+            ("default_shipping", "1"),
+        ]
+    };
+    let mut bad: Vec<(&str, &str)> = address("ABC").to_vec();
+    bad.push(("_csrf", &csrf));
+    let (status, _, page) = browser.submit(&app, "/compte/adresses", &bad).await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("value=\"5 place Saint-Corentin\""),
+        "what was typed stays"
+    );
+    let mut good: Vec<(&str, &str)> = address("29000").to_vec();
+    good.push(("_csrf", &csrf));
+    let (status, _, _) = browser.submit(&app, "/compte/adresses", &good).await;
+    assert_eq!(status, 303);
+    let (_, account) = browser.get(&app, "/compte").await;
+    assert!(account.contains("5 place Saint-Corentin"));
+    let address_id: Uuid = sqlx::query_scalar("SELECT id FROM addresses")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    // Someone else's address id is a 404 and deletes nothing.
+    let (status, _, _) = browser
+        .submit(
+            &app,
+            &format!("/compte/adresses/{}/supprimer", Uuid::now_v7()),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, _, _) = browser
+        .submit(
+            &app,
+            &format!("/compte/adresses/{address_id}/supprimer"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM addresses")
+        .fetch_one(app.db())
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
 }

@@ -199,7 +199,9 @@ fn invalid_credentials() -> AppError {
 /// minutes, answers 429 with `Retry-After`. An unknown email gets the same
 /// answer, in the same time, as a wrong password. With `X-Cart-Token`, the
 /// guest's cart is merged into the account's (quantities added, capped by
-/// what can ship) and `cart_id` names the account's cart.
+/// what can ship) and `cart_id` names the account's cart; the orders placed
+/// as a guest with that token under the account's email become the
+/// account's (`/me/orders` lists them).
 #[utoipa::path(
     post,
     path = "/api/v1/auth/login",
@@ -281,8 +283,10 @@ pub async fn login(
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|t| !t.is_empty() && t.len() <= 100);
+    let mut claimed = Vec::new();
     if let Some(token) = cart_token {
         pair.cart_id = crate::api::cart::merge_guest_cart(&mut tx, user, token).await?;
+        claimed = comptoir_db::orders::claim_guest_orders(&mut tx, user, &secret_hash(token)).await?;
     }
     record(
         &mut tx,
@@ -292,7 +296,11 @@ pub async fn login(
             actor: Actor::User(user),
             action: "auth.login_succeeded",
             subject: Some(user),
-            details: json!({}),
+            details: if claimed.is_empty() {
+                json!({})
+            } else {
+                json!({"orders_claimed": claimed})
+            },
         },
     )
     .await?;

@@ -33,7 +33,7 @@ pub async fn mailbox(app: &TestApp, dir: &PathBuf) -> Vec<String> {
     messages
 }
 
-fn token_after(message: &str, marker: &str) -> String {
+pub fn token_after(message: &str, marker: &str) -> String {
     let start = message.find(marker).unwrap() + marker.len();
     message[start..].split_whitespace().next().unwrap().to_owned()
 }
