@@ -27,6 +27,8 @@ pub struct Shared {
     /// Attribute rules compiled once per version of their type.
     pub catalog_rules: crate::api::catalog::rules::RuleCache,
     pub gateways: crate::payments::Gateways,
+    /// Stock as product pages show it, evicted on change.
+    pub stock: crate::cache::StockCache,
 }
 
 impl AppState {

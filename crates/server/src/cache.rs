@@ -9,6 +9,7 @@
 
 mod memory;
 mod redis;
+pub mod stock;
 
 use std::time::Duration;
 
@@ -17,6 +18,7 @@ use serde::de::DeserializeOwned;
 
 use self::memory::MemoryCache;
 use self::redis::RedisCache;
+pub use self::stock::StockCache;
 use crate::config::Config;
 
 #[derive(Clone)]

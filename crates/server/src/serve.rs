@@ -39,6 +39,7 @@ pub fn state(config: Config, db: PgPool) -> AppState {
         auth: crate::auth::Auth::new(&config, cache.clone()),
         cipher: crate::crypto::FieldCipher::new(&config.data_keys),
         catalog_rules: Default::default(),
+        stock: Default::default(),
         gateways: crate::payments::Gateways::from_config(&config, &db),
         cache,
         config,
@@ -100,6 +101,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         "comptoir is listening"
     );
     spawn_metrics_upkeep(&state);
+    tokio::spawn(state.stock.clone().listen(state.db.clone(), shutdown_rx.clone()));
     let grace = state.config.shutdown_grace;
     let router = crate::app::build(state);
     serve_until(listener, router, shutdown_rx, grace).await?;

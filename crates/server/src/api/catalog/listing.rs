@@ -655,9 +655,10 @@ pub async fn product_detail(state: &AppState, id_or_slug: &str) -> Result<Produc
             detail
         }
     };
-    // Stock is read fresh: it moves with every sale.
+    // Stock moves with every sale: it comes from the stock cache, which
+    // forgets a variant's the moment it changes.
     let ids: Vec<Uuid> = detail.variants.iter().map(|v| v.id).collect();
-    let stock = db::stock_of_variants(&mut conn, &ids).await?;
+    let stock = state.stock.stock_of(&mut conn, &ids).await?;
     drop(conn);
     for variant in &mut detail.variants {
         let mine = stock.iter().filter(|s| s.variant_id == variant.id);

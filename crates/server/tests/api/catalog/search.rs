@@ -277,3 +277,70 @@ async fn stock_decides_in_stock_and_availability_per_store() {
         json!([{"location_id": brest, "code": "BREST", "name": "Magasin BREST", "available": 1}])
     );
 }
+
+/// `available_online` of a product, as the API's detail answers it.
+async fn available(app: &TestApp, slug: &str) -> i64 {
+    let detail: Value = app.get(&format!("/api/v1/products/{slug}")).await.json().await.unwrap();
+    detail["available_online"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn product_stock_is_kept_in_memory_and_forgotten_the_moment_it_moves() {
+    let app = TestApp::spawn().await;
+    let admin = admin_token(&app).await;
+    let variant = crate::orders::stocked_variant(&app, &admin, "LIVE-1", 1200, 5).await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let listener = tokio::spawn(app.state.stock.clone().listen(app.db().clone(), stopped));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !app.state.stock.is_listening() {
+        assert!(std::time::Instant::now() < deadline, "the listener connects");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(available(&app, "produit-live-1").await, 5);
+
+    // A change PostgreSQL does not announce is not seen: the stock comes
+    // from memory.
+    let mut conn = app.db().acquire().await.unwrap();
+    sqlx::query("ALTER TABLE stock_levels DISABLE TRIGGER stock_levels_moved")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE stock_levels SET on_hand = on_hand + 10 WHERE variant_id = $1")
+        .bind(variant)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(available(&app, "produit-live-1").await, 5, "served from memory");
+    sqlx::query("ALTER TABLE stock_levels ENABLE TRIGGER stock_levels_moved")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+
+    // An announced change (a reservation, here) is seen at once.
+    sqlx::query("UPDATE stock_levels SET reserved = reserved + 3 WHERE variant_id = $1")
+        .bind(variant)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let now = available(&app, "produit-live-1").await;
+        if now == 12 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "still {now} after the change");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    // A location's settings change every variant's stock: all forgotten.
+    sqlx::query("UPDATE stores SET ships_online = false")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while available(&app, "produit-live-1").await != 0 {
+        assert!(std::time::Instant::now() < deadline, "the location change is seen");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let _ = stop.send(true);
+    listener.await.unwrap();
+}

@@ -72,6 +72,7 @@ async fn ready_is_503_when_the_database_does_not_answer() {
         auth: comptoir_server::auth::Auth::new(&app.state.config, app.state.cache.clone()),
         cipher: comptoir_server::crypto::FieldCipher::new(&app.state.config.data_keys),
         catalog_rules: Default::default(),
+        stock: Default::default(),
         gateways: app.state.gateways.clone(),
         cache: app.state.cache.clone(),
         config: app.state.config.clone(),
