@@ -20,7 +20,9 @@ export DATABASE_URL=$pg/comptoir_e2e
 psql "$pg/postgres" -qX -c "DROP DATABASE IF EXISTS comptoir_e2e WITH (FORCE)" >/dev/null
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 log=$(mktemp)
-env -u REDIS_URL BIND="127.0.0.1:$port" TEST_GATEWAY=true MAIL_DIR="$(mktemp -d)" LOG_LEVEL=warn \
+# The server's emails land here; the tests open the links they carry.
+export MAIL_DIR=$(mktemp -d)
+env -u REDIS_URL BIND="127.0.0.1:$port" TEST_GATEWAY=true LOG_LEVEL=warn \
   "$bin" serve --demo >"$log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT

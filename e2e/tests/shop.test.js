@@ -3,7 +3,7 @@
 // (BASE_URL). Screenshots land in e2e/artifacts/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
 
@@ -46,6 +46,22 @@ async function accessibility(page, name) {
 
 async function badge(page) {
   return page.locator("#cart-badge .count").getAttribute("data-count");
+}
+
+/// The link of the latest email to `to` whose link contains `path`, once
+/// the server's outbox has delivered it (e2e/run.sh sets MAIL_DIR).
+async function emailedLink(to, path) {
+  const dir = process.env.MAIL_DIR;
+  assert.ok(dir, "MAIL_DIR is set");
+  for (let i = 0; i < 100; i++) {
+    for (const name of readdirSync(dir).filter((n) => n.endsWith(".eml")).sort().reverse()) {
+      const text = readFileSync(`${dir}/${name}`, "utf8").replace(/=\r?\n/g, "");
+      const link = text.match(new RegExp(`https?://[^\\s]*${path}[^\\s]*`));
+      if (text.includes(`To: ${to}`) && link) return link[0];
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no email to ${to} with ${path}`);
 }
 
 /// A product page, from the search for `q`, with two variants in stock.
@@ -143,8 +159,15 @@ test("a guest searches velo, filters, opens a product and adds two variants with
   await page.fill("#password", password);
   await page.getByRole("button", { name: "Créer un compte" }).click();
   await page.waitForURL(/\/compte$/);
-  await page.locator("table.orders").getByRole("link", { name: number, exact: true }).waitFor();
   await accessibility(page, "account");
+  // The order joins once the address is confirmed, by the emailed link.
+  assert.equal(await page.locator("table.orders").count(), 0, "not before the address is confirmed");
+  const confirm = new URL(await emailedLink(email, "/compte/confirmer"));
+  await page.goto(`${BASE}${confirm.pathname}${confirm.search}`);
+  await page.getByRole("button", { name: "Confirmer mon adresse" }).click();
+  await page.getByText("Votre adresse e-mail est confirmée").waitFor();
+  await page.getByRole("link", { name: "Mon compte" }).first().click();
+  await page.locator("table.orders").getByRole("link", { name: number, exact: true }).waitFor();
 
   // Signed out, then in again: the order is still there.
   await page.getByRole("button", { name: "Se déconnecter" }).click();

@@ -410,15 +410,18 @@ pub async fn set_invoice_number(conn: &mut PgConnection, order_id: Uuid, number:
     Ok(())
 }
 
-/// At sign-in from the browser (or client) that placed them: the guest
-/// orders placed with this cart token under the account's email become the
-/// account's. Both must match, so a shared browser does not hand one
-/// shopper's orders to the next. Answers the orders claimed.
+/// From the browser (or client) that placed them: the guest orders placed
+/// with this cart token under the account's email become the account's,
+/// once the account has confirmed that email. All three must hold, so a
+/// shared browser does not hand one shopper's orders to the next, nor to
+/// someone who signs up with their address. The token stops opening them.
+/// Answers the orders claimed.
 pub async fn claim_guest_orders(conn: &mut PgConnection, user_id: Uuid, token_hash: &[u8]) -> Result<Vec<Uuid>> {
     let ids = sqlx::query_scalar!(
-        r#"UPDATE orders SET user_id = $1, updated_at = now(), version = version + 1
+        r#"UPDATE orders SET user_id = $1, guest_token_hash = NULL, updated_at = now(), version = version + 1
             WHERE user_id IS NULL AND guest_token_hash = $2
-              AND lower(email) = (SELECT lower(email) FROM users WHERE id = $1)
+              AND lower(email) = (SELECT lower(email) FROM users
+                                   WHERE id = $1 AND email_verified_at IS NOT NULL)
         RETURNING id"#,
         user_id,
         token_hash

@@ -186,13 +186,15 @@ impl FromRequestParts<AppState> for MaybeCaller {
 /// Idempotency keys belong to their caller: the same key sent by someone
 /// else is another key.
 fn scope_keys(parts: &mut Parts, principal: &Principal) {
-    let scope = match principal {
+    parts.extensions.insert(caller_scope(principal));
+}
+
+/// The scope of a caller's idempotency keys.
+pub fn caller_scope(principal: &Principal) -> crate::platform::idempotency::CallerScope {
+    crate::platform::idempotency::CallerScope(match principal {
         Principal::User(user) => format!("user:{}", user.id),
         Principal::ApiKey { id, .. } => format!("api_key:{id}"),
-    };
-    parts
-        .extensions
-        .insert(crate::platform::idempotency::CallerScope(scope));
+    })
 }
 
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Principal>, AppError> {
@@ -238,6 +240,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Principa
 }
 
 /// The client's address and user agent, for sessions and the audit log.
+#[derive(Debug, Clone)]
 pub struct ClientInfo {
     pub ip: Option<String>,
     pub user_agent: Option<String>,

@@ -163,6 +163,11 @@ impl AppError {
         &self.code
     }
 
+    /// A header the answer will carry (`Retry-After`, say).
+    pub fn header(&self, name: &HeaderName) -> Option<&HeaderValue> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
     pub fn field_errors(&self) -> &[FieldError] {
         &self.errors
     }

@@ -74,6 +74,16 @@ impl Chrome {
     }
 }
 
+/// A path of this site, to go back to (not `//host` or `/\\host`, which
+/// browsers read as another site; browsers drop tabs and newlines, so
+/// "/\t/host" is "//host" too).
+pub fn local_path(url: &str) -> bool {
+    url.starts_with('/')
+        && !url.starts_with("//")
+        && !url.contains('\\')
+        && !url.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
 /// What pages may load: their own scripts and styles only (no inline
 /// script anywhere), images from anywhere over https (product photos).
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' https: data:; \
@@ -92,8 +102,16 @@ pub async fn visitor(state: &AppState, headers: &HeaderMap) -> Result<WebSession
 pub fn page(state: &AppState, session: &WebSession, status: StatusCode, html: String) -> Response {
     let mut response = (status, Html(html)).into_response();
     let headers = response.headers_mut();
-    // Pages show the cart and the session's token: never shared.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    // Pages show the cart and the session's token: never shared; a
+    // signed-in visitor's pages (name, addresses, orders) are not kept.
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if session.user.is_some() {
+            "private, no-store"
+        } else {
+            "private, no-cache"
+        }),
+    );
     headers.insert(
         header::VARY,
         HeaderValue::from_static("Cookie, Accept-Language, HX-Request"),

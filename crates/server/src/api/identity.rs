@@ -126,6 +126,15 @@ impl RoleRequest {
     }
 }
 
+/// What an account's roles grant, as access tokens carry them.
+pub async fn grants_of(conn: &mut PgConnection, user_id: Uuid) -> Result<Vec<Grant>, AppError> {
+    Ok(comptoir_db::identity::roles_of(conn, user_id)
+        .await?
+        .into_iter()
+        .filter_map(|row| Grant::from_parts(row.role.parse().ok()?, row.store_id, row.company_id).ok())
+        .collect())
+}
+
 /// Stores a grant; a store or company that does not exist is a 422.
 pub async fn grant(conn: &mut PgConnection, user_id: Uuid, grant: Grant) -> Result<RoleAssignment, AppError> {
     comptoir_db::identity::grant_role(

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
@@ -26,6 +26,7 @@ use super::shop::{OrPage, bad_form, check_csrf, chrome};
 use super::{Chrome, PageError, page, render, visitor};
 use crate::api::identity::{addresses, auth, me, recovery};
 use crate::app::AppState;
+use crate::auth::tokens::secret_hash;
 use crate::auth::{Caller, ClientInfo};
 use crate::documents::{date, euros};
 use crate::error::AppError;
@@ -209,10 +210,7 @@ fn query_param(raw: Option<&str>, name: &str) -> Option<String> {
 
 /// Where to go after signing in: a path of this site, else the account.
 fn back_to(retour: Option<&str>) -> String {
-    retour
-        .filter(|r| super::checkout::local_path(r))
-        .unwrap_or("/compte")
-        .to_owned()
+    retour.filter(|r| super::local_path(r)).unwrap_or("/compte").to_owned()
 }
 
 fn to_sign_in(back: &str) -> Response {
@@ -238,8 +236,8 @@ async fn open_session(
 ) -> Result<String, AppError> {
     let Json(pair) = auth::login(
         axum::extract::State(state.clone()),
-        context,
-        client,
+        context.clone(),
+        client.clone(),
         session.api_headers(),
         Json(auth::LoginRequest {
             email: email.to_owned(),
@@ -247,6 +245,19 @@ async fn open_session(
         }),
     )
     .await?;
+    // Signing in again from a signed-in browser: the new session replaces
+    // the old one, which closes.
+    if let Some(previous) = &session.user {
+        auth::logout(
+            axum::extract::State(state.clone()),
+            context,
+            client,
+            Json(auth::RefreshRequest {
+                refresh_token: previous.token.clone(),
+            }),
+        )
+        .await?;
+    }
     Ok(pair.refresh_token)
 }
 
@@ -289,13 +300,6 @@ fn signed_out(state: &AppState) -> Response {
         session::set_cookie(state, session::SID_COOKIE, &session::new_sid()),
     );
     response
-}
-
-fn client_copy(client: &ClientInfo) -> ClientInfo {
-    ClientInfo {
-        ip: client.ip.clone(),
-        user_agent: client.user_agent.clone(),
-    }
 }
 
 // ------------------------------------------------------------ sign-in
@@ -373,16 +377,14 @@ async fn sign_in(
     match open_session(&state, context, client, &session, &form.email, form.password).await {
         Ok(refresh_token) => Ok(signed_in(&state, &refresh_token, &back)),
         Err(error) => {
-            let retry_after = error.status() == StatusCode::TOO_MANY_REQUESTS;
+            let retry_after = error.header(&header::RETRY_AFTER).cloned();
             let t = Lang::of(&headers).texts();
             let (status, errors) = FormErrors::of(error, t, &headers)?;
             let chrome = chrome(&state, &headers, &uri, &session).await?;
             let html = render(&sign_in_page(chrome, &form.email, &back, None, &errors), &headers)?;
             let mut response = page(&state, &session, status, html);
-            if retry_after {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+            if let Some(value) = retry_after {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
             }
             Ok(response)
         }
@@ -468,7 +470,7 @@ async fn register(
     let created = auth::register(
         axum::extract::State(state.clone()),
         context.clone(),
-        client_copy(&client),
+        client.clone(),
         Json(auth::RegisterRequest {
             email: form.email.clone(),
             password: form.password.clone(),
@@ -719,6 +721,7 @@ async fn verify(State(state): State<AppState>, headers: HeaderMap, uri: Uri, bod
     let t = chrome.t;
     match answer {
         Ok(_) => {
+            claim_orders(&state, &session).await.or_page(&headers)?;
             let html = render(
                 &MessagePage {
                     title: t.confirm_email_title,
@@ -739,6 +742,21 @@ async fn verify(State(state): State<AppState>, headers: HeaderMap, uri: Uri, bod
             Ok(page(&state, &session, status, html))
         }
     }
+}
+
+/// Once a signed-in browser's account has confirmed its email, the guest
+/// orders this browser placed under that email become the account's (the
+/// rule of the API's sign-in).
+async fn claim_orders(state: &AppState, session: &WebSession) -> Result<(), AppError> {
+    let (Some(user), Some((_, token))) = (&session.user, &session.cart) else {
+        return Ok(());
+    };
+    let mut conn = state.db.acquire().await?;
+    let claimed = comptoir_db::orders::claim_guest_orders(&mut conn, user.id, &secret_hash(token)).await?;
+    if !claimed.is_empty() {
+        tracing::info!(user_id = %user.id, orders = ?claimed, "guest orders joined the account");
+    }
+    Ok(())
 }
 
 // ------------------------------------------------------------ the account
@@ -797,6 +815,8 @@ pub struct AddressForm {
 #[template(path = "shop/account.html")]
 struct AccountPage {
     chrome: Chrome,
+    /// The account's first name as stored (the form may hold a rejected one).
+    greeting: String,
     email: String,
     email_verified: bool,
     first_name: String,
@@ -891,6 +911,7 @@ async fn account_page(
     let failed_status = !profile_errors.is_empty() || !address_errors.is_empty();
     let html = render(
         &AccountPage {
+            greeting: me.first_name.clone(),
             email: me.email,
             email_verified: me.email_verified,
             first_name: profile.first_name,
@@ -1239,7 +1260,7 @@ async fn change_favorite(
     let id = id_of(&headers, &id)?;
     let back = form
         .retour
-        .filter(|r| super::checkout::local_path(r))
+        .filter(|r| super::local_path(r))
         .unwrap_or_else(|| "/favoris".to_owned());
     let Some(user) = &session.user else {
         return Ok(to_sign_in(&back));

@@ -215,7 +215,7 @@ async fn idempotent<T: DeserializeOwned + Send>(
     if let Some(user) = &session.user {
         request
             .extensions_mut()
-            .insert(crate::platform::idempotency::CallerScope(format!("user:{}", user.id)));
+            .insert(crate::auth::caller_scope(&user.principal()));
     }
     IdempotentSession::<T>::from_request(request, state).await
 }
@@ -256,15 +256,6 @@ async fn is_problem(response: &mut Response, status: StatusCode, code: &str) -> 
     let matches = serde_json::from_slice::<Value>(&bytes).is_ok_and(|p| p["code"] == code);
     *response.body_mut() = Body::from(bytes);
     matches
-}
-
-/// A path of this site (not `//host` or `/\\host`, which browsers read as
-/// another site).
-pub(super) fn local_path(url: &str) -> bool {
-    url.starts_with('/')
-        && !url.starts_with("//")
-        && !url.starts_with("/\\")
-        && !url.chars().any(|c| c.is_control() || c.is_whitespace())
 }
 
 /// `POST /commande`: places the order. A paid order goes to its
@@ -350,7 +341,7 @@ async fn follow(
         let placed: Value =
             serde_json::from_slice(&bytes).map_err(|e| PageError::new(headers, AppError::internal(e)))?;
         if let Some(next) = placed["payment"]["next_action"]["url"].as_str()
-            && local_path(next)
+            && super::local_path(next)
         {
             return Ok(Redirect::to(next).into_response());
         }

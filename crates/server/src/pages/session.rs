@@ -18,7 +18,7 @@
 //! public address is `https`.
 
 use axum::http::{HeaderMap, HeaderValue, header};
-use comptoir_domain::identity::Grant;
+use comptoir_domain::identity::{Grant, Role};
 use hmac::{Hmac, KeyInit, Mac};
 use secrecy::ExposeSecret;
 use sha2::Sha256;
@@ -98,10 +98,12 @@ impl WebSession {
         let mut conn = state.db.acquire().await.map_err(AppError::unavailable)?;
         match comptoir_db::identity::web_sign_in(&mut conn, &secret_hash(token)).await? {
             Some(found) => {
-                let grants = comptoir_db::identity::roles_of(&mut conn, found.user_id)
+                // The shop is a customer's place: staff roles (which read
+                // every order) stay in the back office.
+                let grants = crate::api::identity::grants_of(&mut conn, found.user_id)
                     .await?
                     .into_iter()
-                    .filter_map(|row| Grant::from_parts(row.role.parse().ok()?, row.store_id, row.company_id).ok())
+                    .filter(|g| matches!(g.role(), Role::Customer | Role::B2bBuyer | Role::B2bAdmin))
                     .collect();
                 session.user = Some(SignedIn {
                     id: found.user_id,

@@ -1074,13 +1074,7 @@ async fn switch_language(State(state): State<AppState>, Path(code): Path<String>
     let back = serde_urlencoded::from_str::<SwitchQuery>(raw.as_deref().unwrap_or_default())
         .ok()
         .and_then(|q| q.retour)
-        .filter(|r| {
-            r.starts_with('/')
-                && !r.starts_with("//")
-                && !r.contains('\\')
-                // Browsers drop tabs and newlines from addresses: "/\t/evil" is "//evil".
-                && !r.chars().any(|c| c.is_control() || c.is_whitespace())
-        })
+        .filter(|r| super::local_path(r))
         .unwrap_or_else(|| "/".to_owned());
     let mut response = Redirect::to(&back).into_response();
     if let Some(lang) = super::i18n::Lang::parse(&code) {

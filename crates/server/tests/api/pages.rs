@@ -621,7 +621,8 @@ fn auth_cookie(browser: &Browser) -> Option<String> {
 
 #[tokio::test]
 async fn a_guest_who_signs_up_after_ordering_finds_the_order_and_its_invoice_in_the_account() {
-    let app = TestApp::spawn().await;
+    let dir = crate::identity::recovery::mail_dir();
+    let app = TestApp::builder().var("MAIL_DIR", dir.to_str().unwrap()).spawn().await;
     let admin = crate::catalog::admin_token(&app).await;
     let variant = crate::orders::stocked_variant(&app, &admin, "ACC-1", 4200, 5)
         .await
@@ -667,6 +668,22 @@ async fn a_guest_who_signs_up_after_ordering_finds_the_order_and_its_invoice_in_
     let (status, location, _) = browser.submit(&app, "/inscription", &good).await;
     assert_eq!((status, location.as_str()), (303, "/compte"));
     let token = auth_cookie(&browser).expect("a sign-in cookie");
+    let (status, account) = browser.get(&app, "/compte").await;
+    assert_eq!(status, 200, "{account}");
+    // Not before the address is confirmed: anyone could sign up with it.
+    assert!(!account.contains(&number), "{account}");
+    assert!(account.contains("adresse à confirmer"));
+    let messages = crate::identity::recovery::mailbox(&app, &dir).await;
+    let welcome = messages.iter().find(|m| m.contains("compte/confirmer")).unwrap();
+    let code = crate::identity::recovery::token_after(welcome, "Code à saisir dans une application : ");
+    let (status, confirm) = browser.get(&app, &format!("/compte/confirmer?token={code}")).await;
+    assert_eq!(status, 200);
+    let csrf = field(&confirm, "_csrf");
+    let (status, _, page) = browser
+        .submit(&app, "/compte/confirmer", &[("token", &code), ("_csrf", &csrf)])
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Votre adresse e-mail est confirmée"), "{page}");
     let (status, account) = browser.get(&app, "/compte").await;
     assert_eq!(status, 200, "{account}");
     assert!(account.contains(&number), "the guest order is the account's: {account}");

@@ -201,7 +201,7 @@ fn invalid_credentials() -> AppError {
 /// guest's cart is merged into the account's (quantities added, capped by
 /// what can ship) and `cart_id` names the account's cart; the orders placed
 /// as a guest with that token under the account's email become the
-/// account's (`/me/orders` lists them).
+/// account's (`/me/orders` lists them) once that email is confirmed.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/login",
@@ -343,11 +343,7 @@ async fn token_pair(
     session_id: Uuid,
     refresh_token: String,
 ) -> Result<TokenPair, AppError> {
-    let grants: Vec<Grant> = db::roles_of(conn, user_id)
-        .await?
-        .into_iter()
-        .filter_map(|row| Grant::from_parts(row.role.parse().ok()?, row.store_id, row.company_id).ok())
-        .collect();
+    let grants = super::grants_of(conn, user_id).await?;
     Ok(TokenPair {
         access_token: state.auth.tokens.issue(user_id, session_id, &grants)?,
         token_type: "Bearer".to_owned(),
