@@ -202,6 +202,40 @@ pub async fn changed_slug(
 }
 
 /// A cached public answer: the body and its strong ETag.
+/// Cached answers parsed once (pages read them as values). A page that shows a cached answer (the same
+/// bytes, so the same ETag) reuses its parsed form: parsing a listing's
+/// JSON was most of a listing page's time. At most 512 answers are kept,
+/// the least used going first.
+static PARSED: std::sync::LazyLock<
+    moka::future::Cache<(std::any::TypeId, String), std::sync::Arc<dyn std::any::Any + Send + Sync>>,
+> = std::sync::LazyLock::new(|| {
+    moka::future::Cache::builder()
+        .max_capacity(512)
+        .time_to_idle(std::time::Duration::from_secs(600))
+        .build()
+});
+
+impl CachedBody {
+    /// The answer parsed, once per version of its body.
+    pub async fn parsed<T>(&self) -> Result<std::sync::Arc<T>, AppError>
+    where
+        T: serde::de::DeserializeOwned + Send + Sync + 'static,
+    {
+        let answer = self;
+        let key = (
+            std::any::TypeId::of::<T>(),
+            answer.etag.to_str().unwrap_or_default().to_owned(),
+        );
+        if let Some(hit) = PARSED.get(&key).await.and_then(|any| any.downcast::<T>().ok()) {
+            return Ok(hit);
+        }
+        let value: std::sync::Arc<T> =
+            std::sync::Arc::new(serde_json::from_slice(&answer.body).map_err(AppError::internal)?);
+        PARSED.insert(key, value.clone()).await;
+        Ok(value)
+    }
+}
+
 #[derive(Clone)]
 pub struct CachedBody {
     pub body: bytes::Bytes,

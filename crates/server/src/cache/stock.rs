@@ -20,8 +20,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use comptoir_db::PgPool;
 use comptoir_db::catalog::{StockAtLocation, stock_of_variants};
-use comptoir_db::{PgConnection, PgPool};
 use sqlx::postgres::PgListener;
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -75,11 +75,12 @@ impl StockCache {
     /// others.
     pub async fn stock_of(
         &self,
-        conn: &mut PgConnection,
+        db: &PgPool,
         variant_ids: &[Uuid],
     ) -> Result<Vec<StockAtLocation>, comptoir_db::Error> {
         if !self.is_listening() {
-            return stock_of_variants(conn, variant_ids).await;
+            let mut conn = db.acquire().await?;
+            return stock_of_variants(&mut conn, variant_ids).await;
         }
         let mut rows = Vec::new();
         let mut missing = Vec::new();
@@ -91,7 +92,9 @@ impl StockCache {
         }
         if !missing.is_empty() {
             let epoch = self.inner.epoch.load(Ordering::Acquire);
-            let read = stock_of_variants(conn, &missing).await?;
+            let mut conn = db.acquire().await?;
+            let read = stock_of_variants(&mut conn, &missing).await?;
+            drop(conn);
             if self.inner.epoch.load(Ordering::Acquire) == epoch && self.is_listening() {
                 for id in &missing {
                     let mine: Vec<StockAtLocation> = read.iter().filter(|s| s.variant_id == *id).cloned().collect();

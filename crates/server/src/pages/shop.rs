@@ -157,23 +157,18 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Pa
     let session = super::visitor(&state, &headers).await?;
     let chrome = chrome(&state, &headers, &uri, &session).await?;
     let newest = list(&state, "limit=8&sort=newest").await.or_page(&headers)?;
-    let mut conn = state.db.acquire().await.or_page(&headers)?;
-    let mut roots: Vec<_> = comptoir_db::catalog::list_categories(&mut conn)
+    let tree = crate::api::catalog::categories::cached_tree(&state)
         .await
-        .or_page(&headers)?
-        .into_iter()
-        .filter(|c| c.parent_id.is_none())
-        .collect();
-    drop(conn);
-    roots.sort_by(|a, b| a.position.cmp(&b.position).then_with(|| a.name.cmp(&b.name)));
+        .or_page(&headers)?;
     let html = render(
         &HomePage {
             chrome,
-            categories: roots
-                .into_iter()
+            categories: tree
+                .items
+                .iter()
                 .map(|c| Link {
                     url: format!("/categories/{}", c.slug),
-                    label: c.name,
+                    label: c.name.clone(),
                 })
                 .collect(),
             cards: newest.items.iter().map(Card::of).collect(),
@@ -184,9 +179,9 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Pa
 }
 
 /// The API's list, parsed.
-async fn list(state: &AppState, raw: &str) -> Result<ProductList, AppError> {
+async fn list(state: &AppState, raw: &str) -> Result<std::sync::Arc<ProductList>, AppError> {
     let answer = listing::list_answer(state, raw).await?;
-    serde_json::from_slice(&answer.body).map_err(AppError::internal)
+    answer.parsed().await
 }
 
 /// One choice of a facet: a checkbox (or a radio for the price bands).
@@ -343,24 +338,19 @@ async fn category(
     RawQuery(raw): RawQuery,
 ) -> PageResult {
     let session = super::visitor(&state, &headers).await?;
-    let mut conn = state.db.acquire().await.or_page(&headers)?;
-    let found = comptoir_db::catalog::category_by_slug(&mut conn, &slug)
+    let tree = crate::api::catalog::categories::cached_tree(&state)
         .await
         .or_page(&headers)?;
-    let all = comptoir_db::catalog::list_categories(&mut conn)
-        .await
-        .or_page(&headers)?;
-    drop(conn);
-    let Some(found) = found else {
+    let Some(found) = tree.find(&slug) else {
         return Err(PageError::new(
             &headers,
             AppError::not_found("page.not_found", "No such category."),
         ));
     };
     let query = ListingQuery::parse(raw.as_deref());
-    let subcategories = all
+    let subcategories = found
+        .children
         .iter()
-        .filter(|c| c.parent_id == Some(found.id))
         .map(|c| FacetOption {
             id: String::new(),
             label: c.name.clone(),
@@ -375,7 +365,7 @@ async fn category(
         &uri,
         &session,
         &query,
-        found.name,
+        found.name.clone(),
         format!("/categories/{}", found.slug),
         &[("category", &found.slug)],
         subcategories,

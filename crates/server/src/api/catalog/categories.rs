@@ -18,6 +18,7 @@ use uuid::Uuid;
 use super::{
     IfMatch, State, audit, cached, catalog_reader, catalog_writer, changed_slug, invalidate, new_slug, versioned,
 };
+use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{AppError, FieldError};
 use crate::extract::{Json, Path};
@@ -56,16 +57,42 @@ pub struct CategoryTree {
     )
 )]
 pub async fn list_categories(state: State, headers: HeaderMap) -> Result<Response, AppError> {
-    cached(&state, &headers, "categories", async || {
-        let mut conn = state.db.acquire().await?;
-        let categories = db::list_categories(&mut conn).await?;
-        let counts: HashMap<Uuid, i64> = db::active_product_counts(&mut conn).await?.into_iter().collect();
-        serde_json::to_vec(&CategoryTree {
-            items: tree(&categories, &counts),
-        })
-        .map_err(AppError::internal)
+    cached(&state, &headers, TREE_KEY, async || tree_json(&state).await).await
+}
+
+const TREE_KEY: &str = "categories";
+
+async fn tree_json(state: &AppState) -> Result<Vec<u8>, AppError> {
+    let mut conn = state.db.acquire().await?;
+    let categories = db::list_categories(&mut conn).await?;
+    let counts: HashMap<Uuid, i64> = db::active_product_counts(&mut conn).await?.into_iter().collect();
+    serde_json::to_vec(&CategoryTree {
+        items: tree(&categories, &counts),
     })
-    .await
+    .map_err(AppError::internal)
+}
+
+/// The public tree, from the catalog cache (the API's own answer): pages
+/// read it without a query until the catalog changes.
+pub async fn cached_tree(state: &AppState) -> Result<std::sync::Arc<CategoryTree>, AppError> {
+    let answer = super::cached_body(state, TREE_KEY, async || tree_json(state).await).await?;
+    answer.parsed().await
+}
+
+impl CategoryTree {
+    /// The category with this slug, anywhere in the tree.
+    pub fn find(&self, slug: &str) -> Option<&CategoryNode> {
+        fn walk<'a>(nodes: &'a [CategoryNode], slug: &str) -> Option<&'a CategoryNode> {
+            nodes.iter().find_map(|n| {
+                if n.slug == slug {
+                    Some(n)
+                } else {
+                    walk(&n.children, slug)
+                }
+            })
+        }
+        walk(&self.items, slug)
+    }
 }
 
 /// Builds the tree from the flat list (already ordered by position).

@@ -637,15 +637,16 @@ pub async fn product_detail(state: &AppState, id_or_slug: &str) -> Result<Produc
     let key = format!("product:{id_or_slug}");
     let ttl = state.config.catalog_cache_ttl;
     let lookup = state.cache.lookup(NAMESPACE, &key).await;
-    let mut conn = state.db.acquire().await?;
     let cached_detail = lookup
         .value
         .as_ref()
         .filter(|_| !ttl.is_zero())
         .and_then(|raw| serde_json::from_slice::<ProductDetail>(raw).ok());
+    // A product in the cache, with its stock in memory, needs no connection.
     let mut detail = match cached_detail {
         Some(detail) => detail,
         None => {
+            let mut conn = state.db.acquire().await?;
             let detail = load_detail(&mut conn, id_or_slug).await?;
             if !ttl.is_zero()
                 && let Ok(raw) = serde_json::to_vec(&detail)
@@ -658,8 +659,7 @@ pub async fn product_detail(state: &AppState, id_or_slug: &str) -> Result<Produc
     // Stock moves with every sale: it comes from the stock cache, which
     // forgets a variant's the moment it changes.
     let ids: Vec<Uuid> = detail.variants.iter().map(|v| v.id).collect();
-    let stock = state.stock.stock_of(&mut conn, &ids).await?;
-    drop(conn);
+    let stock = state.stock.stock_of(&state.db, &ids).await?;
     for variant in &mut detail.variants {
         let mine = stock.iter().filter(|s| s.variant_id == variant.id);
         variant.available_online = mine
