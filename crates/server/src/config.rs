@@ -87,6 +87,9 @@ pub struct Config {
     pub stripe_webhook_secrets: Vec<SecretString>,
     /// Stripe's API address (tests point it at a local fake).
     pub stripe_api_base: String,
+    /// Stripe's publishable key: the shop's checkout collects cards with
+    /// Stripe Elements (the card number never reaches the shop).
+    pub stripe_publishable_key: Option<String>,
     /// Whether the built-in test gateway takes card payments when Stripe is
     /// not configured (default: everywhere but in production).
     pub test_gateway: bool,
@@ -387,6 +390,7 @@ impl Config {
                 .unwrap_or_else(|| "https://api.stripe.com".to_owned())
                 .trim_end_matches('/')
                 .to_owned(),
+            stripe_publishable_key: vars.get("STRIPE_PUBLISHABLE_KEY").filter(|key| !key.trim().is_empty()),
             bank_iban: vars
                 .get("BANK_IBAN")
                 .unwrap_or_else(|| "FR76 3000 6000 0112 3456 7890 189".to_owned()),

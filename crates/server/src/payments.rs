@@ -308,7 +308,12 @@ pub async fn settle(
                 next_action: Some(next_action.clone()),
                 ..Default::default()
             };
-            record(conn, &payment, &update, &[("action_required", 0)], next_action.clone()).await?
+            // The ledger keeps what was asked, not the key to answer it.
+            let mut asked = next_action.clone();
+            if let Some(fields) = asked.as_object_mut() {
+                fields.remove("client_secret");
+            }
+            record(conn, &payment, &update, &[("action_required", 0)], asked).await?
         }
         ChargeOutcome::Cancelled { reference } => {
             let update = PaymentUpdate {

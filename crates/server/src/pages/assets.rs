@@ -17,7 +17,12 @@ struct Asset {
     bytes: &'static [u8],
 }
 
-const FILES: [Asset; 4] = [
+const FILES: [Asset; 5] = [
+    Asset {
+        name: "stripe.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../assets/shop/stripe.js"),
+    },
     Asset {
         name: "shop.css",
         content_type: "text/css; charset=utf-8",

@@ -56,6 +56,84 @@ pub struct CheckoutForm {
     csrf: Option<String>,
 }
 
+/// How a form takes a card: the gateway card payments go to decides.
+pub struct CardView {
+    /// `stripe` (Stripe Elements), `test` (a test gateway's tokens: the
+    /// built-in one, or Stripe's test payment methods without a publishable
+    /// key) or `none`.
+    pub mode: &'static str,
+    /// Stripe's publishable key.
+    pub key: String,
+    /// On an order's page: the 3-D Secure step Stripe.js must run.
+    pub client_secret: Option<String>,
+    pub options: Vec<&'static str>,
+    pub selected: String,
+    pub script: &'static str,
+}
+
+impl CardView {
+    pub fn of(state: &AppState, selected: &str) -> Self {
+        let (mode, options): (&'static str, Vec<&'static str>) = match state.gateways.for_cards() {
+            Some("stripe") if state.config.stripe_publishable_key.is_some() => ("stripe", Vec::new()),
+            Some("stripe") if stripe_test_mode(state) => (
+                "test",
+                vec![
+                    "pm_card_visa",
+                    "pm_card_chargeDeclined",
+                    "pm_card_threeDSecure2Required",
+                ],
+            ),
+            Some("test") => ("test", vec!["tok_visa", "tok_chargeDeclined", "tok_threeDSecure"]),
+            _ => ("none", Vec::new()),
+        };
+        let selected = if options.contains(&selected) {
+            selected.to_owned()
+        } else {
+            options.first().map(|o| (*o).to_owned()).unwrap_or_default()
+        };
+        Self {
+            mode,
+            key: state.config.stripe_publishable_key.clone().unwrap_or_default(),
+            client_secret: None,
+            options,
+            selected,
+            script: super::assets::path("stripe.js"),
+        }
+    }
+
+    /// Whether the page loads Stripe.js (and needs its policy).
+    pub fn uses_stripe(&self) -> bool {
+        self.mode == "stripe"
+    }
+}
+
+fn stripe_test_mode(state: &AppState) -> bool {
+    use secrecy::ExposeSecret;
+    state
+        .config
+        .stripe_secret_key
+        .as_ref()
+        .is_some_and(|key| key.expose_secret().starts_with("sk_test_"))
+}
+
+/// The pages' policy, plus what Stripe.js needs: its script, its frames
+/// (the card field, 3-D Secure) and its API.
+pub const STRIPE_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' https: data:; \
+     script-src 'self' https://js.stripe.com; frame-src https://js.stripe.com https://hooks.stripe.com; \
+     connect-src 'self' https://api.stripe.com; object-src 'none'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'";
+
+/// A page that loads Stripe.js gets the policy that lets it.
+fn allow_stripe(mut response: Response, card: bool) -> Response {
+    if card {
+        response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            axum::http::HeaderValue::from_static(STRIPE_CONTENT_SECURITY_POLICY),
+        );
+    }
+    response
+}
+
 pub struct OptionView {
     pub id: String,
     pub label: String,
@@ -67,6 +145,7 @@ pub struct OptionView {
 #[template(path = "shop/checkout.html")]
 struct CheckoutPage {
     chrome: Chrome,
+    card: CardView,
     form: CheckoutForm,
     options: Vec<OptionView>,
     total: String,
@@ -79,7 +158,6 @@ pub async fn show(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -
     let session = super::visitor(&state, &headers).await?;
     let mut form = CheckoutForm {
         country: "FR".to_owned(),
-        card_token: "tok_visa".to_owned(),
         ..CheckoutForm::default()
     };
     if let Some(user) = &session.user {
@@ -169,9 +247,12 @@ async fn render_form(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let card = CardView::of(state, &form.card_token);
+    let stripe = card.uses_stripe();
     let html = render(
         &CheckoutPage {
             chrome,
+            card,
             options: options
                 .iter()
                 .map(|o| OptionView {
@@ -191,7 +272,7 @@ async fn render_form(
         },
         headers,
     )?;
-    Ok(page(state, session, status, html))
+    Ok(allow_stripe(page(state, session, status, html), stripe))
 }
 
 /// Calls an API handler that takes an `Idempotency-Key` in process, in the
@@ -375,6 +456,11 @@ pub struct OrderLineRow {
 #[template(path = "shop/order.html")]
 struct OrderPage {
     chrome: Chrome,
+    card: CardView,
+    /// A payment waits for the bank's confirmation (3-D Secure).
+    action_needed: bool,
+    /// The test gateway's 3-D Secure page.
+    action_url: Option<String>,
     number: String,
     id: String,
     paid: bool,
@@ -403,9 +489,24 @@ pub async fn order(
     let declined = last
         .filter(|p| p.status == "failed" && order.status == "pending_payment")
         .map(|p| p.failure_message.clone().unwrap_or_default());
+    let mut card = CardView::of(&state, "");
+    let action = last.filter(|p| p.status == "requires_action");
+    // Stripe's 3-D Secure step runs here, through Stripe.js.
+    card.client_secret = action
+        .and_then(|p| p.next_action.as_ref())
+        .and_then(|n| n["client_secret"].as_str())
+        .map(str::to_owned);
+    let stripe = card.uses_stripe() && (declined.is_some() || card.client_secret.is_some());
     let html = render(
         &OrderPage {
             chrome,
+            action_needed: action.is_some(),
+            action_url: action
+                .and_then(|p| p.next_action.as_ref())
+                .and_then(|n| n["url"].as_str())
+                .filter(|url| super::local_path(url))
+                .map(str::to_owned),
+            card,
             number: order.number.clone(),
             id: order.id.to_string(),
             paid: order.paid_minor >= order.totals.grand_total_minor && order.paid_minor > 0,
@@ -426,7 +527,7 @@ pub async fn order(
         },
         &headers,
     )?;
-    Ok(page(&state, &session, StatusCode::OK, html))
+    Ok(allow_stripe(page(&state, &session, StatusCode::OK, html), stripe))
 }
 
 async fn order_detail(

@@ -221,6 +221,10 @@ pub struct Texts {
     pub link_invalid: &'static str,
     pub account_nav: &'static str,
     pub older_orders: &'static str,
+    pub card: &'static str,
+    pub card_needs_js: &'static str,
+    pub no_card_payment: &'static str,
+    pub payment_action: &'static str,
 }
 
 pub static FR: Texts = Texts {
@@ -375,6 +379,10 @@ pub static FR: Texts = Texts {
     link_invalid: "Ce lien est inconnu, déjà utilisé ou expiré : demandez-en un nouveau.",
     account_nav: "Compte",
     older_orders: "Commandes plus anciennes",
+    card: "Carte bancaire",
+    card_needs_js: "Le paiement par carte passe par Stripe et demande JavaScript : activez-le, ou choisissez le virement.",
+    no_card_payment: "Le paiement par carte n’est pas disponible pour le moment.",
+    payment_action: "Votre banque demande de confirmer le paiement.",
 };
 
 pub static EN: Texts = Texts {
@@ -529,6 +537,10 @@ pub static EN: Texts = Texts {
     link_invalid: "This link is unknown, used or expired: ask for a new one.",
     account_nav: "Account",
     older_orders: "Older orders",
+    card: "Card",
+    card_needs_js: "Card payments go through Stripe and need JavaScript: turn it on, or pay by bank transfer.",
+    no_card_payment: "Card payment is not available at the moment.",
+    payment_action: "Your bank asks you to confirm the payment.",
 };
 
 impl Lang {

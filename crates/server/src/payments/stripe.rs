@@ -149,6 +149,16 @@ impl StripeGateway {
     }
 }
 
+/// The intent's next action, with its client secret: the customer's
+/// browser needs it for Stripe.js to run the 3-D Secure step.
+fn with_client_secret(intent: &Value) -> Value {
+    let mut next = intent.get("next_action").cloned().unwrap_or(Value::Null);
+    if let (Some(fields), Some(secret)) = (next.as_object_mut(), intent.get("client_secret")) {
+        fields.insert("client_secret".to_owned(), secret.clone());
+    }
+    next
+}
+
 /// What a PaymentIntent's state means to the shop.
 pub fn outcome_of(intent: &Value) -> Result<ChargeOutcome, GatewayError> {
     let id = intent
@@ -160,7 +170,7 @@ pub fn outcome_of(intent: &Value) -> Result<ChargeOutcome, GatewayError> {
     Ok(match status {
         "succeeded" => ChargeOutcome::Succeeded { reference: id },
         "requires_action" => ChargeOutcome::RequiresAction {
-            next_action: intent.get("next_action").cloned().unwrap_or(Value::Null),
+            next_action: with_client_secret(intent),
             reference: id,
         },
         "canceled" => ChargeOutcome::Cancelled { reference: Some(id) },

@@ -10,13 +10,13 @@ use crate::catalog::{seed_category, seed_product};
 use crate::harness::TestApp;
 
 /// A browser: no redirects followed, cookies kept by hand.
-struct Browser {
-    client: reqwest::Client,
-    cookies: Vec<(String, String)>,
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub cookies: Vec<(String, String)>,
 }
 
 impl Browser {
-    fn new() -> Self {
+    pub fn new() -> Self {
         Self {
             client: reqwest::Client::builder().redirect(Policy::none()).build().unwrap(),
             cookies: Vec::new(),
@@ -42,7 +42,7 @@ impl Browser {
         }
     }
 
-    async fn get(&mut self, app: &TestApp, path: &str) -> (u16, String) {
+    pub async fn get(&mut self, app: &TestApp, path: &str) -> (u16, String) {
         let response = self
             .client
             .get(app.url(path))
@@ -67,7 +67,7 @@ impl Browser {
     }
 
     /// A form post without htmx: (status, Location, body).
-    async fn submit(&mut self, app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+    pub async fn submit(&mut self, app: &TestApp, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
         parts(self.post(app, path, form, false).await).await
     }
 
@@ -88,7 +88,7 @@ impl Browser {
 }
 
 /// The value of `<input ... name="{name}" value="...">` in a page.
-fn field(html: &str, name: &str) -> String {
+pub fn field(html: &str, name: &str) -> String {
     let at = html
         .find(&format!("name=\"{name}\" value=\""))
         .unwrap_or_else(|| panic!("no {name} in page"));

@@ -83,6 +83,7 @@ async fn create_intent(State(fake): State<Shared>, headers: HeaderMap, body: Str
     let amount: i64 = fields.get("amount").and_then(|a| a.parse().ok()).unwrap_or(0);
     let mut intent = json!({
         "id": id, "object": "payment_intent", "amount": amount, "currency": fields.get("currency"),
+        "client_secret": format!("{id}_secret_fake"),
         "metadata": {"comptoir_payment_id": fields.get("metadata[comptoir_payment_id]")},
     });
     let (status, answer) = match method.as_str() {
@@ -464,4 +465,106 @@ async fn a_webhook_finds_a_payment_whose_answer_was_lost_by_its_metadata() {
     assert_eq!((status, ack["outcome"].as_str()), (200, Some("applied")));
     assert_eq!(order_status(&app, lost["order"]["id"].as_str().unwrap()).await, "paid");
     assert_eq!(intent_of(&app, &lost).await, intent);
+}
+
+#[tokio::test]
+async fn the_shop_takes_cards_with_stripe_elements_and_runs_3d_secure_with_stripe_js() {
+    let (base, fake) = start_fake().await;
+    let app = TestApp::builder()
+        .var("STRIPE_SECRET_KEY", "sk_test_fake")
+        .var("STRIPE_PUBLISHABLE_KEY", "pk_test_fake")
+        .var("STRIPE_API_BASE", &base)
+        .spawn()
+        .await;
+    let admin = admin_token(&app).await;
+    let variant = stocked_variant(&app, &admin, "STRIPE-PAGE", 3000, 5).await.to_string();
+    let mut browser = crate::pages::Browser::new();
+    let (_, product) = browser.get(&app, "/produits/produit-stripe-page").await;
+    let csrf = crate::pages::field(&product, "_csrf");
+    browser
+        .submit(&app, "/panier/ajouter", &[("variant_id", &variant), ("_csrf", &csrf)])
+        .await;
+
+    // The checkout mounts Stripe's card field, under a policy that lets
+    // Stripe.js in on this page only.
+    let response = browser
+        .client
+        .get(app.url("/commande"))
+        .header(
+            "cookie",
+            browser
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+        .send()
+        .await
+        .unwrap();
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(policy.contains("script-src 'self' https://js.stripe.com"), "{policy}");
+    assert!(policy.contains("frame-src https://js.stripe.com"), "{policy}");
+    let form = response.text().await.unwrap();
+    assert!(
+        form.contains("id=\"stripe-card\"") && form.contains("data-key=\"pk_test_fake\""),
+        "{form}"
+    );
+    assert!(form.contains("https://js.stripe.com/v3/"));
+    assert!(!form.contains("tok_visa"), "no test gateway tokens");
+    let response = app.get("/produits/produit-stripe-page").await;
+    assert!(
+        !response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("stripe")
+    );
+
+    // What Stripe.js puts in the form: a PaymentMethod that needs 3-D Secure.
+    let key = crate::pages::field(&form, "idempotency_key");
+    let (status, order_page, body) = browser
+        .submit(
+            &app,
+            "/commande",
+            &[
+                ("email", "yann@exemple.fr"),
+                ("first_name", "Yann"),
+                ("last_name", "Le Bihan"),
+                ("line1", "1 rue de la Marne"),
+                ("postal_code", "56100"),
+                ("city", "Lorient"),
+                ("country", "FR"),
+                ("shipping_option_id", "colissimo"),
+                ("card_token", "pm_card_threeDSecure2Required"),
+                ("idempotency_key", &key),
+                ("_csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(fake.lock().unwrap().creates.len(), 1, "one PaymentIntent");
+    let (status, page) = browser.get(&app, &order_page).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Votre banque demande de confirmer le paiement."),
+        "{page}"
+    );
+    let secret = page
+        .split("data-client-secret=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    assert!(
+        secret.starts_with("pi_") && secret.ends_with("_secret_fake"),
+        "{secret}"
+    );
+    // The ledger keeps what was asked, never the secret.
+    let ledger: Vec<serde_json::Value> = sqlx::query_scalar("SELECT detail FROM payment_ledger")
+        .fetch_all(app.db())
+        .await
+        .unwrap();
+    assert!(ledger.iter().all(|d| !d.to_string().contains("secret")), "{ledger:?}");
 }
