@@ -302,17 +302,19 @@ pub async fn settle(
             if payment.status == "requires_action" {
                 return Ok(payment);
             }
-            let update = PaymentUpdate {
-                status: "requires_action",
-                gateway_reference: Some(reference),
-                next_action: Some(next_action.clone()),
-                ..Default::default()
-            };
-            // The ledger keeps what was asked, not the key to answer it.
+            // What was asked is kept, never the key to answer it (Stripe's
+            // client secret): the order's page asks Stripe for it when the
+            // customer is there.
             let mut asked = next_action.clone();
             if let Some(fields) = asked.as_object_mut() {
                 fields.remove("client_secret");
             }
+            let update = PaymentUpdate {
+                status: "requires_action",
+                gateway_reference: Some(reference),
+                next_action: Some(asked.clone()),
+                ..Default::default()
+            };
             record(conn, &payment, &update, &[("action_required", 0)], asked).await?
         }
         ChargeOutcome::Cancelled { reference } => {
@@ -461,6 +463,44 @@ async fn reconcile_one(state: &AppState, payment_id: uuid::Uuid) -> Result<bool,
     tracing::info!(payment = %payment.id, status = %after.status, "payment reconciled");
     metrics::counter!("comptoir_payments_reconciled_total").increment(1);
     Ok(true)
+}
+
+/// Where a Stripe payment waiting for 3-D Secure stands, asked of Stripe
+/// while its customer is on the order's page.
+pub enum PendingAction {
+    /// Still waiting: the client secret Stripe.js needs to run the step.
+    ClientSecret(String),
+    /// Settled meanwhile (before its webhook); now settled here too.
+    Settled,
+    /// Not a Stripe payment waiting, or Stripe did not say.
+    Unknown,
+}
+
+pub async fn pending_action(state: &AppState, payment_id: uuid::Uuid) -> Result<PendingAction, AppError> {
+    let mut conn = state.db.acquire().await?;
+    let payment = db::get_payment(&mut conn, payment_id).await?;
+    drop(conn);
+    if payment.gateway != "stripe" || payment.status != "requires_action" {
+        return Ok(PendingAction::Unknown);
+    }
+    let gateway = AnyGateway::named(&state.gateways, &payment.gateway)?;
+    match gateway.retrieve(&payment).await {
+        Ok(ChargeOutcome::RequiresAction { next_action, .. }) => Ok(next_action["client_secret"]
+            .as_str()
+            .map_or(PendingAction::Unknown, |secret| {
+                PendingAction::ClientSecret(secret.to_owned())
+            })),
+        Ok(outcome) => {
+            let mut tx = state.db.begin().await?;
+            settle(&mut tx, payment.id, &outcome, Actor::System).await?;
+            tx.commit().await?;
+            Ok(PendingAction::Settled)
+        }
+        Err(err) => {
+            tracing::warn!(payment = %payment.id, error = %err, "Stripe did not say where a 3-D Secure payment stands");
+            Ok(PendingAction::Unknown)
+        }
+    }
 }
 
 /// Runs [`reconcile`] until shutdown.

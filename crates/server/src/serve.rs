@@ -61,6 +61,11 @@ pub fn warn_about_defaults(config: &Config) {
             "DATA_KEYS is not set: personal data is encrypted with the public development key. Set DATA_KEYS for real data."
         );
     }
+    if config.stripe_secret_key.is_some() && config.stripe_publishable_key.is_none() {
+        tracing::warn!(
+            "STRIPE_SECRET_KEY is set without STRIPE_PUBLISHABLE_KEY: the shop's pages cannot take cards (the API still can)."
+        );
+    }
     if config.redis_url.is_none() {
         tracing::warn!("REDIS_URL is not set: cache and rate limits live in this process. Run a single instance only.");
     }

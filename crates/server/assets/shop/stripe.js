@@ -14,9 +14,13 @@
   }
   var stripe = window.Stripe(mount.dataset.key);
   if (mount.dataset.clientSecret) {
+    // The page asks Stripe where the payment stands each time it loads:
+    // once the step is done, it shows the outcome (or waits for it).
     stripe.handleNextAction({ clientSecret: mount.dataset.clientSecret }).then(function (result) {
       if (result.error) error.textContent = result.error.message;
-      else window.location.reload();
+      else window.setTimeout(function () { window.location.reload(); }, 1500);
+    }, function () {
+      error.textContent = mount.dataset.unavailable;
     });
     return;
   }
@@ -37,6 +41,15 @@
       }
       form.elements.card_token.value = result.paymentMethod.id;
       form.submit();
+    }, function () {
+      error.textContent = mount.dataset.unavailable;
+      button.disabled = false;
     });
+  });
+  // Back to this page from the browser's history: a fresh card, a live button.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    form.elements.card_token.value = "";
+    form.querySelector("button[type=submit]").disabled = false;
   });
 })();

@@ -129,8 +129,10 @@ pub struct PaymentView {
     pub amount_minor: i64,
     pub currency: String,
     pub refunded_minor: i64,
-    /// What the customer must do next: `redirect_to_url` (3-D Secure) or
-    /// `bank_transfer` (the transfer's details).
+    /// What the customer must do next: `redirect_to_url` (the test
+    /// gateway's 3-D Secure page), `use_stripe_sdk` (Stripe's 3-D Secure,
+    /// which the shop's order page runs with Stripe.js) or `bank_transfer`
+    /// (the transfer's details).
     pub next_action: Option<Value>,
     pub failure_code: Option<String>,
     pub failure_message: Option<String>,

@@ -30,6 +30,15 @@ pub const CHANNEL: &str = "comptoir_stock";
 /// A safety net: entries are evicted on change, and expire anyway.
 pub const TTL: Duration = Duration::from_secs(60);
 const RETRY_AFTER: Duration = Duration::from_secs(1);
+/// How often the listener checks it still hears (and how long a ping may take).
+const HEARTBEAT: Duration = Duration::from_secs(5);
+const PING: &str = "ping:";
+
+/// The query's order: the warehouse first, then stores by code (bytewise,
+/// whatever the database's collation), the same from memory or not.
+fn sort(rows: &mut [StockAtLocation]) {
+    rows.sort_by(|a, b| b.kind.cmp(&a.kind).then_with(|| a.code.cmp(&b.code)));
+}
 
 #[derive(Clone)]
 pub struct StockCache {
@@ -45,16 +54,18 @@ struct Inner {
 
 impl Default for StockCache {
     fn default() -> Self {
-        Self::new(200_000)
+        Self::new(500_000)
     }
 }
 
 impl StockCache {
-    /// A cache of at most `capacity` variants.
+    /// A cache of at most `capacity` rows (a variant at a location).
     pub fn new(capacity: u64) -> Self {
         Self {
             inner: Arc::new(Inner {
+                // Weighed by rows (one per location holding the variant).
                 entries: moka::future::Cache::builder()
+                    .weigher(|_, rows: &Arc<Vec<StockAtLocation>>| u32::try_from(rows.len()).unwrap_or(u32::MAX).max(1))
                     .max_capacity(capacity)
                     .time_to_live(TTL)
                     .build(),
@@ -80,7 +91,9 @@ impl StockCache {
     ) -> Result<Vec<StockAtLocation>, comptoir_db::Error> {
         if !self.is_listening() {
             let mut conn = db.acquire().await?;
-            return stock_of_variants(&mut conn, variant_ids).await;
+            let mut rows = stock_of_variants(&mut conn, variant_ids).await?;
+            sort(&mut rows);
+            return Ok(rows);
         }
         let mut rows = Vec::new();
         let mut missing = Vec::new();
@@ -100,11 +113,17 @@ impl StockCache {
                     let mine: Vec<StockAtLocation> = read.iter().filter(|s| s.variant_id == *id).cloned().collect();
                     self.inner.entries.insert(*id, Arc::new(mine)).await;
                 }
+                // A notification heard between the check and the inserts
+                // may have evicted before them: take them back.
+                if self.inner.epoch.load(Ordering::Acquire) != epoch {
+                    for id in &missing {
+                        self.inner.entries.invalidate(id).await;
+                    }
+                }
             }
             rows.extend(read);
         }
-        // The query's order: the warehouse first, then stores by code.
-        rows.sort_by(|a, b| b.kind.cmp(&a.kind).then_with(|| a.code.cmp(&b.code)));
+        sort(&mut rows);
         Ok(rows)
     }
 
@@ -113,7 +132,11 @@ impl StockCache {
     pub async fn listen(self, pool: PgPool, mut shutdown: watch::Receiver<bool>) {
         loop {
             match self.listen_once(&pool, &mut shutdown).await {
-                Ok(()) => return,
+                Ok(()) => {
+                    // Requests still in flight read the database.
+                    self.forget_all(false);
+                    return;
+                }
                 Err(err) => {
                     tracing::warn!(error = %err, "stock notifications lost: product pages read stock from the database until they are back");
                 }
@@ -135,12 +158,39 @@ impl StockCache {
         listener.listen(CHANNEL).await?;
         self.forget_all(true);
         tracing::info!("listening for stock changes");
+        // A listener can go deaf without an error (a connection that died
+        // silently, a pooler that drops LISTEN): it sends itself a ping
+        // through the pool now and then, and stops trusting the cache when
+        // the ping does not come back.
+        let mut heartbeat = tokio::time::interval(HEARTBEAT);
+        let mut waiting: Option<(String, tokio::time::Instant)> = None;
         loop {
             tokio::select! {
                 received = listener.try_recv() => match received? {
-                    Some(notification) => self.heard(notification.payload()).await,
+                    Some(notification) => match notification.payload().strip_prefix(PING) {
+                        Some(nonce) => {
+                            if waiting.as_ref().is_some_and(|(sent, _)| sent == nonce) {
+                                waiting = None;
+                            }
+                        }
+                        None => self.heard(notification.payload()).await,
+                    },
                     None => return Err(sqlx::Error::Protocol("the stock listener's connection closed".into())),
                 },
+                _ = heartbeat.tick() => {
+                    if waiting.as_ref().is_some_and(|(_, at)| at.elapsed() > HEARTBEAT) {
+                        return Err(sqlx::Error::Protocol("the stock listener stopped hearing its pings".into()));
+                    }
+                    if waiting.is_none() {
+                        let nonce = Uuid::now_v7().simple().to_string();
+                        sqlx::query("SELECT pg_notify($1, $2)")
+                            .bind(CHANNEL)
+                            .bind(format!("{PING}{nonce}"))
+                            .execute(pool)
+                            .await?;
+                        waiting = Some((nonce, tokio::time::Instant::now()));
+                    }
+                }
                 _ = shutdown.changed() => return Ok(()),
             }
         }

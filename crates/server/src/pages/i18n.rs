@@ -225,6 +225,7 @@ pub struct Texts {
     pub card_needs_js: &'static str,
     pub no_card_payment: &'static str,
     pub payment_action: &'static str,
+    pub confirm_payment: &'static str,
 }
 
 pub static FR: Texts = Texts {
@@ -380,9 +381,10 @@ pub static FR: Texts = Texts {
     account_nav: "Compte",
     older_orders: "Commandes plus anciennes",
     card: "Carte bancaire",
-    card_needs_js: "Le paiement par carte passe par Stripe et demande JavaScript : activez-le, ou choisissez le virement.",
+    card_needs_js: "Le paiement par carte passe par Stripe et demande JavaScript : activez-le pour payer.",
     no_card_payment: "Le paiement par carte n’est pas disponible pour le moment.",
     payment_action: "Votre banque demande de confirmer le paiement.",
+    confirm_payment: "Confirmer le paiement",
 };
 
 pub static EN: Texts = Texts {
@@ -538,9 +540,10 @@ pub static EN: Texts = Texts {
     account_nav: "Account",
     older_orders: "Older orders",
     card: "Card",
-    card_needs_js: "Card payments go through Stripe and need JavaScript: turn it on, or pay by bank transfer.",
+    card_needs_js: "Card payments go through Stripe and need JavaScript: turn it on to pay.",
     no_card_payment: "Card payment is not available at the moment.",
     payment_action: "Your bank asks you to confirm the payment.",
+    confirm_payment: "Confirm the payment",
 };
 
 impl Lang {

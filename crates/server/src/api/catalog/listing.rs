@@ -631,8 +631,9 @@ pub async fn get_product(
     Ok(CachedBody::new(body).respond(&headers))
 }
 
-/// An active product by id or slug, with its stock read fresh; the
-/// product itself comes from the cache when it can.
+/// An active product by id or slug, with its current stock (from the
+/// stock cache, which forgets a variant's as soon as it moves); the product
+/// itself comes from the catalog cache when it can.
 pub async fn product_detail(state: &AppState, id_or_slug: &str) -> Result<ProductDetail, AppError> {
     let key = format!("product:{id_or_slug}");
     let ttl = state.config.catalog_cache_ttl;

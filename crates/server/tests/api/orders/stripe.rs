@@ -567,4 +567,14 @@ async fn the_shop_takes_cards_with_stripe_elements_and_runs_3d_secure_with_strip
         .await
         .unwrap();
     assert!(ledger.iter().all(|d| !d.to_string().contains("secret")), "{ledger:?}");
+    // Nor does the payment, nor the stored answers: the order's page asks
+    // Stripe for it while its customer is there.
+    let stored: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM payments WHERE next_action::text LIKE '%secret%')
+              + (SELECT count(*) FROM idempotency_keys WHERE convert_from(response_body, 'UTF8') LIKE '%secret%')",
+    )
+    .fetch_one(app.db())
+    .await
+    .unwrap();
+    assert_eq!(stored, 0);
 }
