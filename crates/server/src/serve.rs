@@ -106,7 +106,10 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         "comptoir is listening"
     );
     spawn_metrics_upkeep(&state);
-    tokio::spawn(state.stock.clone().listen(state.db.clone(), shutdown_rx.clone()));
+    // Caches off (CATALOG_CACHE_SECONDS=0): stock is read fresh too.
+    if !state.config.catalog_cache_ttl.is_zero() {
+        tokio::spawn(state.stock.clone().listen(state.db.clone(), shutdown_rx.clone()));
+    }
     let grace = state.config.shutdown_grace;
     let router = crate::app::build(state);
     serve_until(listener, router, shutdown_rx, grace).await?;
