@@ -198,10 +198,27 @@ impl IntoResponse for PageError {
 }
 
 /// Renders a template, or a server error page.
-pub fn render(template: &impl Template, headers: &HeaderMap) -> Result<String, PageError> {
+pub fn render<T: Template>(template: &T, headers: &HeaderMap) -> Result<String, PageError> {
+    // askama's own hint is the templates' text alone; a listing is 15 KB
+    // once its loops have run, and growing to it copied the page four
+    // times over.
+    let mut html = String::with_capacity(T::SIZE_HINT.max(16 * 1024));
     template
-        .render()
-        .map_err(|e| PageError::new(headers, AppError::internal(e)))
+        .render_into(&mut html)
+        .map_err(|e| PageError::new(headers, AppError::internal(e)))?;
+    Ok(html)
+}
+
+/// An id from the address; the 404 page `code` names when it is not one
+/// (as when no such thing exists: a malformed id tells nothing more).
+pub fn path_id(
+    headers: &HeaderMap,
+    raw: &str,
+    code: &'static str,
+    detail: &'static str,
+) -> Result<uuid::Uuid, PageError> {
+    raw.parse()
+        .map_err(|_| PageError::new(headers, AppError::not_found(code, detail)))
 }
 
 /// The answer for a path no route has: a problem under `/api/`, a page
