@@ -205,8 +205,19 @@ pub async fn latest_user_cart(conn: &mut PgConnection, user_id: Uuid) -> Result<
     Ok(row)
 }
 
-/// The account's most recently changed cart, locked.
+/// The account's most recently changed cart, locked, with the right to
+/// open one: until the transaction ends, another caller waits here, so two
+/// first adds at once (two tabs, a double click) fill one new cart rather
+/// than open two, of which the shopper would only ever see the latest.
+/// Call it in a transaction: outside one, the lock ends with the query.
 pub async fn lock_latest_user_cart(conn: &mut PgConnection, user_id: Uuid) -> Result<Option<Cart>> {
+    sqlx::query!(
+        r#"SELECT true AS "locked!"
+             FROM pg_advisory_xact_lock(hashtextextended('carts' || chr(31) || $1::uuid::text, 0))"#,
+        user_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     let row = sqlx::query_as!(
         Cart,
         r#"SELECT id, token_hash, user_id, created_at, updated_at FROM carts

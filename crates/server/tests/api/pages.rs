@@ -23,6 +23,14 @@ impl Browser {
         }
     }
 
+    /// Another tab of this browser: the same cookies, from now on apart.
+    fn copy(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            cookies: self.cookies.clone(),
+        }
+    }
+
     fn cookie_header(&self) -> String {
         self.cookies
             .iter()
@@ -511,16 +519,8 @@ async fn a_checkout_form_sent_twice_places_one_order_and_the_orders_stay_reachab
     ];
     // Two submits of the same form at once (a double click).
     let (first, second) = tokio::join!(
-        Browser {
-            client: browser.client.clone(),
-            cookies: browser.cookies.clone()
-        }
-        .post_owned(&app, "/commande", &fields),
-        Browser {
-            client: browser.client.clone(),
-            cookies: browser.cookies.clone()
-        }
-        .post_owned(&app, "/commande", &fields),
+        browser.copy().post_owned(&app, "/commande", &fields),
+        browser.copy().post_owned(&app, "/commande", &fields),
     );
     assert_eq!(first.0, 303, "{}", first.2);
     assert_eq!(second.0, 303, "{}", second.2);
@@ -806,10 +806,7 @@ async fn signing_in_keeps_the_cart_and_an_account_checks_out_and_sees_only_its_o
         .await;
     assert_eq!(status, 403);
     // A return address elsewhere is ignored.
-    let mut other = Browser {
-        client: browser.client.clone(),
-        cookies: browser.cookies.clone(),
-    };
+    let mut other = browser.copy();
     let (status, location, _) = other
         .submit(
             &app,
@@ -891,22 +888,7 @@ async fn signing_in_keeps_the_cart_and_an_account_checks_out_and_sees_only_its_o
         crate::identity::register(&app, "nolwenn@exemple.fr").await.status(),
         201
     );
-    let mut nolwenn = Browser::new();
-    let (_, form) = nolwenn.get(&app, "/connexion").await;
-    let csrf = field(&form, "_csrf");
-    nolwenn
-        .post(
-            &app,
-            "/connexion",
-            &[
-                ("email", "nolwenn@exemple.fr"),
-                ("password", crate::identity::PASSWORD),
-                ("_csrf", &csrf),
-            ],
-            false,
-        )
-        .await;
-    assert!(auth_cookie(&nolwenn).is_some());
+    let mut nolwenn = signed_in(&app, "nolwenn@exemple.fr").await;
     assert_eq!(nolwenn.get(&app, &order_page).await.0, 404);
     assert_eq!(nolwenn.get(&app, &format!("{order_page}/facture")).await.0, 404);
 
@@ -955,6 +937,65 @@ async fn signing_in_keeps_the_cart_and_an_account_checks_out_and_sees_only_its_o
         .await
         .unwrap();
     assert_eq!(response.status(), 303, "signed out");
+}
+
+/// A browser signed in to this (registered) account through the form.
+async fn signed_in(app: &TestApp, email: &str) -> Browser {
+    let mut browser = Browser::new();
+    let (_, form) = browser.get(app, "/connexion").await;
+    let csrf = field(&form, "_csrf");
+    let (status, _, page) = browser
+        .submit(
+            app,
+            "/connexion",
+            &[
+                ("email", email),
+                ("password", crate::identity::PASSWORD),
+                ("_csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{page}");
+    assert!(auth_cookie(&browser).is_some());
+    browser
+}
+
+#[tokio::test]
+async fn a_signed_in_shoppers_first_adds_at_once_fill_one_cart() {
+    let app = TestApp::spawn().await;
+    let admin = crate::catalog::admin_token(&app).await;
+    let first = crate::orders::stocked_variant(&app, &admin, "TAB-1", 1500, 9)
+        .await
+        .to_string();
+    let second = crate::orders::stocked_variant(&app, &admin, "TAB-2", 900, 9)
+        .await
+        .to_string();
+    assert_eq!(
+        crate::identity::register(&app, "maiwenn@exemple.fr").await.status(),
+        201
+    );
+    let mut browser = signed_in(&app, "maiwenn@exemple.fr").await;
+    let (_, page) = browser.get(&app, "/produits/produit-tab-1").await;
+    let csrf = field(&page, "_csrf");
+
+    // Two tabs add at the same moment, before the account has a cart: both
+    // lines land in one cart, which the cart page shows.
+    let one = [("variant_id", first.as_str()), ("quantity", "1"), ("_csrf", &csrf)];
+    let two = [("variant_id", second.as_str()), ("quantity", "2"), ("_csrf", &csrf)];
+    for round in 0..5 {
+        sqlx::query("DELETE FROM carts").execute(app.db()).await.unwrap();
+        let (a, b) = tokio::join!(
+            browser.copy().post_owned(&app, "/panier/ajouter", &one),
+            browser.copy().post_owned(&app, "/panier/ajouter", &two),
+        );
+        assert_eq!((a.0, b.0), (303, 303), "{} {}", a.2, b.2);
+        let carts: i64 = sqlx::query_scalar("SELECT count(*) FROM carts")
+            .fetch_one(app.db())
+            .await
+            .unwrap();
+        assert_eq!(carts, 1, "round {round}: one cart for one account");
+        assert_eq!(cart_count(&app, &mut browser).await, "3", "round {round}");
+    }
 }
 
 #[tokio::test]
