@@ -33,8 +33,7 @@ cleanup() {
 trap cleanup EXIT
 
 # wrk scripts: a rotating set of paths, and p95 (wrk prints only 50/75/90/99).
-wrk_report_lua >"$lua/report.lua"
-cat >"$lua/search.lua" <<'EOF'
+wrk_script "$lua/search.lua" <<'EOF'
 local queries = {"velo", "chaussure trail", "chausure", "tente", "sac a dos", "casque velo", "gourde isotherme",
   "maillot football", "veste impermeable", "lampe frontale", "yoga", "haltere", "ouessant", "brocéliande",
   "kerlann", "combinaison neoprene", "pagaie", "chaussettes randonnee", "velo route", "ballon", "etanche",
@@ -45,20 +44,18 @@ request = function()
   return wrk.format("GET", "/api/v1/products?limit=20&q=" .. queries[i]:gsub(" ", "%%20"))
 end
 EOF
-cat "$lua/report.lua" >>"$lua/search.lua"
 detail_script() { # detail_script N
-  cat >"$lua/detail.lua" <<EOF
+  wrk_script "$lua/detail.lua" <<EOF
 math.randomseed(42)
 request = function()
   return wrk.format("GET", "/api/v1/products/gen-" .. math.random(1, $1))
 end
 EOF
-  cat "$lua/report.lua" >>"$lua/detail.lua"
 }
-cat >"$lua/plain.lua" <"$lua/report.lua"
+wrk_script "$lua/plain.lua" </dev/null
 
 latency() { # latency URL SCRIPT -> "requests p50 p95 p99 non2xx"
-  wrk -t1 -c1 -d"$duration"s -s "$2" "$1" | awk '/^REPORT/ {print $2, $3, $4, $5, $6}'
+  wrk_figures -t1 -c1 -d"$duration"s -s "$2" "$1"
 }
 
 # CPU seconds (user + system) of a process, or of every postgres process.
@@ -100,7 +97,7 @@ for size in $sizes; do
     curl -fs -o /dev/null "$url"
     wrk -t1 -c4 -d2s "$url" >/dev/null # warm up
     s0=$(cpu_of "$server") p0=$(cpu_of_postgres)
-    out=$(wrk -t1 -c4 -d"$duration"s -s "$lua/plain.lua" "$url" | awk '/^REPORT/ {print $2, $3, $4, $5, $6}')
+    out=$(wrk_figures -t1 -c4 -d"$duration"s -s "$lua/plain.lua" "$url")
     s1=$(cpu_of "$server") p1=$(cpu_of_postgres)
     read -r n p50 p95 p99 bad <<<"$out"
     python3 - "$size" "$how" "$n" "$s0" "$s1" "$p0" "$p1" "$p50" "$p99" "$bad" <<'EOF'

@@ -45,6 +45,18 @@ end
 LUA
 }
 
+# wrk_script FILE: writes the request script read on stdin to FILE, with
+# the report's `done` appended.
+wrk_script() {
+  { cat; wrk_report_lua; } >"$1"
+}
+
+# wrk_figures WRK_ARGS...: runs wrk with a wrk_script and prints
+# "requests p50 p95 p99 non2xx".
+wrk_figures() {
+  wrk "$@" | awk '/^REPORT/ {print $2, $3, $4, $5, $6}'
+}
+
 # A fresh database $1 with the demo data and 100,000 more units of every
 # variant at the warehouse (a receipt in the ledger for each level, as
 # `comptoir inventory verify` expects), noted $2. Exports DATABASE_URL.

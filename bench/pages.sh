@@ -27,14 +27,13 @@ trap cleanup EXIT
 catalog_db "$size"
 categories=$(psql "$DATABASE_URL" -Atqc "SELECT string_agg(format('%L', slug), ',') FROM categories" | tr "'" '"')
 
-wrk_report_lua >"$lua/report.lua"
-cat >"$lua/product.lua" <<LUA
+wrk_script "$lua/product.lua" <<LUA
 math.randomseed(7)
 request = function()
   return wrk.format("GET", "/produits/gen-" .. math.random(1, $size))
 end
 LUA
-cat >"$lua/listing.lua" <<LUA
+wrk_script "$lua/listing.lua" <<LUA
 local slugs = {$categories}
 local sorts = {"", "?sort=price_asc", "?sort=price_desc"}
 local i = 0
@@ -45,16 +44,13 @@ end
 LUA
 # Products in order from the first: within a few seconds, each request is
 # a product's first view.
-cat >"$lua/first.lua" <<LUA
+wrk_script "$lua/first.lua" <<LUA
 local sent = 0
 request = function()
   sent = sent + 1
   return wrk.format("GET", "/produits/gen-" .. ((sent - 1) % $size + 1))
 end
 LUA
-cat "$lua/report.lua" >>"$lua/product.lua"
-cat "$lua/report.lua" >>"$lua/listing.lua"
-cat "$lua/report.lua" >>"$lua/first.lua"
 
 port=$(free_port)
 base="http://127.0.0.1:$port"
@@ -64,7 +60,7 @@ wait_http_ok "$base/health/ready" 60
 
 echo "machine: $(nproc) cores, load $(machine_load); wrk on the same cores; $size generated products"
 first=5
-read -r n p50 p95 p99 bad <<<"$(wrk -t1 -c64 -d"$first"s -s "$lua/first.lua" "$base" | awk '/^REPORT/ {print $2, $3, $4, $5, $6}')"
+read -r n p50 p95 p99 bad <<<"$(wrk_figures -t1 -c64 -d"$first"s -s "$lua/first.lua" "$base")"
 [ "$n" -lt "$size" ] || echo "warning: more requests than products: some were not first views" >&2
 printf '%-8s views, 64 clients: %d requests (%.0f/s), p50 %s ms, p95 %s ms, p99 %s ms, non-2xx %s\n' \
   "first" "$n" "$(echo "$n / $first" | bc -l)" "$p50" "$p95" "$p99" "$bad"
@@ -72,7 +68,7 @@ printf '%-8s views, 64 clients: %d requests (%.0f/s), p50 %s ms, p95 %s ms, p99 
 seq 1 "$size" | sed "s|^|$base/produits/gen-|" | xargs -n 50 -P 8 curl -fs >/dev/null
 for name in product listing; do
   wrk -t2 -c64 -d2s -s "$lua/$name.lua" "$base" >/dev/null # warm up
-  read -r n p50 p95 p99 bad <<<"$(wrk -t2 -c64 -d"$duration"s -s "$lua/$name.lua" "$base" | awk '/^REPORT/ {print $2, $3, $4, $5, $6}')"
+  read -r n p50 p95 p99 bad <<<"$(wrk_figures -t2 -c64 -d"$duration"s -s "$lua/$name.lua" "$base")"
   printf '%-8s pages, 64 clients: %d requests (%.0f/s), p50 %s ms, p95 %s ms, p99 %s ms, non-2xx %s\n' \
     "$name" "$n" "$(echo "$n / $duration" | bc -l)" "$p50" "$p95" "$p99" "$bad"
 done

@@ -377,18 +377,33 @@ async fn sign_in(
     match open_session(&state, context, client, &session, &form.email, form.password).await {
         Ok(refresh_token) => Ok(signed_in(&state, &refresh_token, &back)),
         Err(error) => {
-            let retry_after = error.header(&header::RETRY_AFTER).cloned();
-            let t = Lang::of(&headers).texts();
-            let (status, errors) = FormErrors::of(error, t, &headers)?;
-            let chrome = chrome(&state, &headers, &uri, &session).await?;
-            let html = render(&sign_in_page(chrome, &form.email, &back, None, &errors), &headers)?;
-            let mut response = page(&state, &session, status, html);
-            if let Some(value) = retry_after {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            Ok(response)
+            refused(&state, &headers, &uri, &session, error, |chrome, errors| {
+                sign_in_page(chrome, &form.email, &back, None, errors)
+            })
+            .await
         }
     }
+}
+
+/// A form again after the API refused it: the refusal's status (and its
+/// `Retry-After`, when it has one), its messages beside their fields.
+async fn refused(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    session: &WebSession,
+    error: AppError,
+    form: impl FnOnce(Chrome, &FormErrors) -> FormPage,
+) -> PageResult {
+    let retry_after = error.header(&header::RETRY_AFTER).cloned();
+    let (status, errors) = FormErrors::of(error, Lang::of(headers).texts(), headers)?;
+    let chrome = chrome(state, headers, uri, session).await?;
+    let html = render(&form(chrome, &errors), headers)?;
+    let mut response = page(state, session, status, html);
+    if let Some(value) = retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    Ok(response)
 }
 
 // ------------------------------------------------------------ sign-up
@@ -480,11 +495,10 @@ async fn register(
     )
     .await;
     if let Err(error) = created {
-        let t = Lang::of(&headers).texts();
-        let (status, errors) = FormErrors::of(error, t, &headers)?;
-        let chrome = chrome(&state, &headers, &uri, &session).await?;
-        let html = render(&register_page(chrome, &form, &back, &errors), &headers)?;
-        return Ok(page(&state, &session, status, html));
+        return refused(&state, &headers, &uri, &session, error, |chrome, errors| {
+            register_page(chrome, &form, &back, errors)
+        })
+        .await;
     }
     match open_session(&state, context, client, &session, &form.email, form.password).await {
         Ok(refresh_token) => Ok(signed_in(&state, &refresh_token, &back)),
@@ -659,14 +673,16 @@ async fn reset(
             Ok(response)
         }
         Err(error) => {
-            let t = Lang::of(&headers).texts();
-            let (status, mut errors) = FormErrors::of(error, t, &headers)?;
-            if errors.fields.iter().any(|f| f == "token") {
-                errors = FormErrors::one(t.link_invalid);
-            }
-            let chrome = chrome(&state, &headers, &uri, &session).await?;
-            let html = render(&reset_page(chrome, &form.token, &errors), &headers)?;
-            Ok(page(&state, &session, status, html))
+            refused(&state, &headers, &uri, &session, error, |chrome, errors| {
+                // A used or expired link is said as such, not as a field.
+                if errors.fields.iter().any(|f| f == "token") {
+                    let invalid = FormErrors::one(chrome.t.link_invalid);
+                    reset_page(chrome, &form.token, &invalid)
+                } else {
+                    reset_page(chrome, &form.token, errors)
+                }
+            })
+            .await
         }
     }
 }
@@ -898,6 +914,7 @@ async fn account_page(
         .await
         .or_page(headers)?;
     let chrome = chrome(state, headers, uri, session).await?;
+    let t = chrome.t;
     let (profile_errors, address_errors, profile, address) = match failed {
         Some(Section::Profile(errors, form)) => (errors, Vec::new(), Some(form), AddressForm::default()),
         Some(Section::Address(errors, form)) => (Vec::new(), errors, None, form),
@@ -961,7 +978,11 @@ async fn account_page(
                 .iter()
                 .map(|s| SessionRow {
                     id: s.id.to_string(),
-                    device: s.user_agent.as_deref().map(device_name).unwrap_or("—").to_owned(),
+                    device: s
+                        .user_agent
+                        .as_deref()
+                        .map_or("—", |agent| device_name(agent, t))
+                        .to_owned(),
                     since: date(s.created_at),
                     last_used: date(s.last_used_at),
                     current: s.current,
@@ -980,7 +1001,7 @@ async fn account_page(
 }
 
 /// A user agent as a person names their device.
-fn device_name(agent: &str) -> &'static str {
+fn device_name(agent: &str, t: &Texts) -> &'static str {
     let browser = if agent.contains("Edg/") {
         "Edge"
     } else if agent.contains("Firefox/") {
@@ -1006,7 +1027,7 @@ fn device_name(agent: &str) -> &'static str {
         ""
     };
     match (browser, system) {
-        ("", "") => "Application",
+        ("", "") => t.some_application,
         ("Chrome", "Android") => "Chrome, Android",
         ("Chrome", "Windows") => "Chrome, Windows",
         ("Chrome", "macOS") => "Chrome, macOS",
@@ -1022,7 +1043,7 @@ fn device_name(agent: &str) -> &'static str {
         ("Edge", _) => "Edge, Windows",
         (_, "iOS") => "iOS",
         (_, "Android") => "Android",
-        _ => "Navigateur",
+        _ => t.some_browser,
     }
 }
 
@@ -1113,10 +1134,9 @@ async fn add_address(State(state): State<AppState>, headers: HeaderMap, body: By
     }
 }
 
-/// An id from the address; a 404 page when it is not one.
+/// An id from the address; the 404 page when it is not one.
 fn id_of(headers: &HeaderMap, raw: &str) -> Result<Uuid, PageError> {
-    raw.parse()
-        .map_err(|_| PageError::new(headers, AppError::not_found("page.not_found", "No such page.")))
+    super::path_id(headers, raw, "page.not_found", "No such page.")
 }
 
 async fn remove_address(
@@ -1293,18 +1313,26 @@ mod tests {
 
     #[test]
     fn devices_are_named_as_people_name_them() {
+        let t = Lang::Fr.texts();
         assert_eq!(
             device_name(
-                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36",
+                t
             ),
             "Chrome, Linux"
         );
         assert_eq!(
             device_name(
-                "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Version/18.0 Mobile/15E148 Safari/604.1"
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Version/18.0 Mobile/15E148 Safari/604.1",
+                t
             ),
             "Safari, iOS"
         );
-        assert_eq!(device_name("curl/8.5.0"), "Application");
+        assert_eq!(device_name("curl/8.5.0", t), "Application");
+        assert_eq!(device_name("Mozilla/5.0 (Linux) Servo/1.0", t), "Navigateur");
+        assert_eq!(
+            device_name("Mozilla/5.0 (Linux) Servo/1.0", Lang::En.texts()),
+            "Browser"
+        );
     }
 }

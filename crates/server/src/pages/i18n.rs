@@ -206,6 +206,10 @@ pub struct Texts {
     pub delete: &'static str,
     pub sessions: &'static str,
     pub this_device: &'static str,
+    /// A device whose browser is not recognised.
+    pub some_browser: &'static str,
+    /// A device that is no browser (a script, an app using the API).
+    pub some_application: &'static str,
     pub last_used: &'static str,
     pub sign_out_device: &'static str,
     pub favorites: &'static str,
@@ -365,6 +369,8 @@ pub static FR: Texts = Texts {
     delete: "Supprimer",
     sessions: "Appareils connectés",
     this_device: "cet appareil",
+    some_browser: "Navigateur",
+    some_application: "Application",
     last_used: "dernière activité",
     sign_out_device: "Déconnecter",
     favorites: "Favoris",
@@ -524,6 +530,8 @@ pub static EN: Texts = Texts {
     delete: "Delete",
     sessions: "Signed-in devices",
     this_device: "this device",
+    some_browser: "Browser",
+    some_application: "Application",
     last_used: "last active",
     sign_out_device: "Sign out",
     favorites: "Favourites",
