@@ -122,6 +122,24 @@ test("a guest searches velo, filters, opens a product and adds two variants with
   await page.locator("table.cart tbody tr").first().locator("input[name=quantity]").fill("3");
   await page.locator("table.cart tbody tr").first().getByRole("button", { name: "Mettre à jour" }).click();
   await page.locator("#cart-badge .count[data-count='4']").waitFor();
+  // A refused change (a form left open after its session changed) says so
+  // in the page instead of doing nothing, and changes nothing.
+  await page.evaluate(() => {
+    document.querySelectorAll("input[name=_csrf]").forEach((input) => { input.value = "00"; });
+  });
+  await page.locator("table.cart tbody tr").first().locator("input[name=quantity]").fill("5");
+  await page.locator("table.cart tbody tr").first().getByRole("button", { name: "Mettre à jour" }).click();
+  await page.locator("#flash.failed").filter({ hasText: "Ce formulaire a expiré" }).waitFor();
+  assert.equal(await badge(page), "4");
+  assert.match(page.errors.pop() ?? "", /^403 .*\/panier\/lignes\//, "the refusal was the one answer in error");
+  await page.reload();
+  assert.equal(await badge(page), "4");
+  await page.locator("dl.totals").filter({ hasText: "Livraison en France" }).waitFor();
+  for (const width of [360, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: `${ARTIFACTS}cart-filled-${width}.png`, fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   // Checkout: a declined card first, then paying again, then the confirmation.
   await page.getByRole("link", { name: "Passer commande" }).click();

@@ -47,6 +47,8 @@ pub struct Chrome {
     pub here: String,
     pub css: &'static str,
     pub htmx: &'static str,
+    /// Our own script: htmx's errors shown to the shopper.
+    pub script: &'static str,
     pub icons: &'static str,
 }
 
@@ -63,6 +65,7 @@ impl Chrome {
             here: uri.path_and_query().map_or("/", |p| p.as_str()).to_owned(),
             css: assets::path("shop.css"),
             htmx: assets::path("htmx.min.js"),
+            script: assets::path("shop.js"),
             icons: assets::path("icons.svg"),
         }
     }

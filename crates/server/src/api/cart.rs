@@ -94,7 +94,7 @@ pub struct CartView {
 }
 
 /// Prices the lines as they are now.
-fn price(cart: &Cart, lines: Vec<CartLine>) -> CartView {
+pub fn price(cart: &Cart, lines: Vec<CartLine>) -> CartView {
     let mut warnings = Vec::new();
     let mut priced = Vec::new();
     let mut views = Vec::with_capacity(lines.len());

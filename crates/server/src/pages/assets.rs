@@ -17,7 +17,12 @@ struct Asset {
     bytes: &'static [u8],
 }
 
-const FILES: [Asset; 5] = [
+const FILES: [Asset; 6] = [
+    Asset {
+        name: "shop.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../assets/shop/shop.js"),
+    },
     Asset {
         name: "stripe.js",
         content_type: "text/javascript; charset=utf-8",

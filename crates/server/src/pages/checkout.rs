@@ -224,7 +224,7 @@ async fn render_form(
         .collect();
     let options = crate::api::shipping::options_for(&mut conn, &lines, country)
         .await
-        .unwrap_or_default();
+        .or_page(headers)?;
     drop(conn);
     let chosen = if options.iter().any(|o| o.id == form.shipping_option_id) {
         form.shipping_option_id.clone()
@@ -458,7 +458,12 @@ struct OrderPage {
     action_url: Option<String>,
     number: String,
     id: String,
-    paid: bool,
+    /// Paid, and not yet shipped, cancelled or refunded: the confirmation.
+    thanks: bool,
+    /// Not paid yet (and not cancelled).
+    waiting: bool,
+    /// The order's status in the page's language.
+    status: &'static str,
     invoiced: bool,
     declined: Option<String>,
     lines: Vec<OrderLineRow>,
@@ -478,7 +483,7 @@ pub async fn order(
 ) -> Result<Response, PageError> {
     let session = super::visitor(&state, &headers).await?;
     let detail = order_detail(&state, &headers, &session, &id).await?;
-    let chrome = Chrome::new(&state, &headers, &session, &uri, 0);
+    let chrome = super::shop::chrome(&state, &headers, &uri, &session).await?;
     let order = &detail.order;
     let last = detail.payments.iter().max_by_key(|p| p.created_at);
     let declined = last
@@ -499,6 +504,7 @@ pub async fn order(
         }
     }
     let stripe = card.uses_stripe() && (declined.is_some() || card.client_secret.is_some());
+    let status = chrome.lang.order_status(&order.status);
     let html = render(
         &OrderPage {
             chrome,
@@ -511,7 +517,11 @@ pub async fn order(
             card,
             number: order.number.clone(),
             id: order.id.to_string(),
-            paid: order.paid_minor >= order.totals.grand_total_minor && order.paid_minor > 0,
+            thanks: order.paid_minor >= order.totals.grand_total_minor
+                && order.paid_minor > 0
+                && matches!(order.status.as_str(), "paid" | "processing"),
+            waiting: matches!(order.status.as_str(), "pending_payment" | "awaiting_payment"),
+            status,
             invoiced: order.invoice_number.is_some(),
             declined,
             lines: order

@@ -18,6 +18,7 @@ use super::session::{self, WebSession};
 use super::{Chrome, PageError, page, render};
 use crate::api::cart::{self as cart_api, CartView};
 use crate::api::catalog::listing::{self, Facets, ProductDetail, ProductList, ProductSummary};
+use crate::api::shipping::{ShippingKind, ShippingOption};
 use crate::app::AppState;
 use crate::auth::tokens::{new_secret, secret_hash};
 use crate::documents::{Euros, euros, percent};
@@ -750,11 +751,50 @@ struct CartPage {
     subtotal: String,
     vat: Vec<(String, String)>,
     total: String,
+    /// The cheapest delivery to France: its name and price.
+    delivery: Option<(String, String)>,
+    /// The cheapest collection in a store that holds the whole cart.
+    collect: Option<String>,
+    total_with_shipping: Option<String>,
+}
+
+/// The session's cart, priced, with the ways it can travel to France now
+/// (the address comes at checkout; France is where the shop sells most).
+async fn cart_with_shipping(
+    state: &AppState,
+    session: &WebSession,
+) -> Result<Option<(CartView, Vec<ShippingOption>)>, AppError> {
+    if session.user.is_none() && session.cart.is_none() {
+        return Ok(None);
+    }
+    let mut conn = state.db.acquire().await?;
+    let Some(cart) = cart_row(&mut conn, session, false).await? else {
+        return Ok(None);
+    };
+    let lines = cart_db::cart_lines(&mut conn, cart.id).await?;
+    let sold: Vec<_> = lines.iter().filter(|l| l.product_status == "active").cloned().collect();
+    let options = if sold.is_empty() {
+        Vec::new()
+    } else {
+        crate::api::shipping::options_for(&mut conn, &sold, "FR").await?
+    };
+    Ok(Some((cart_api::price(&cart, lines), options)))
+}
+
+/// A line's warning in the page's language.
+fn warning_text(warning: &cart_api::CartWarning, line: &cart_api::CartLineView, t: &super::i18n::Texts) -> String {
+    match warning.code.as_str() {
+        "unavailable" => t.line_unavailable.to_owned(),
+        "price_changed" => t.line_price_changed.to_owned(),
+        "insufficient_stock" => t.line_short.replace("{n}", &line.available_online.max(0).to_string()),
+        _ => warning.message.clone(),
+    }
 }
 
 async fn cart(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> PageResult {
     let session = super::visitor(&state, &headers).await?;
-    let view = session_cart(&state, &session).await.or_page(&headers)?;
+    let found = cart_with_shipping(&state, &session).await.or_page(&headers)?;
+    let (view, options) = found.map_or((None, Vec::new()), |(view, options)| (Some(view), options));
     let chrome = Chrome::new(
         &state,
         &headers,
@@ -783,8 +823,9 @@ async fn cart(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Pa
                     warning: view
                         .warnings
                         .iter()
-                        .find(|w| w.item_id == line.id)
-                        .map(|w| w.message.clone()),
+                        .filter(|w| w.item_id == line.id)
+                        .map(|w| warning_text(w, line, chrome.t))
+                        .reduce(|all, next| format!("{all} {next}")),
                 })
                 .collect(),
             euros(view.totals.subtotal_minor),
@@ -796,6 +837,25 @@ async fn cart(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Pa
             euros(view.totals.grand_total_minor),
         ),
     };
+    // Options come cheapest first.
+    let price_text = |minor: i64| {
+        if minor == 0 {
+            chrome.t.shipping_free.to_owned()
+        } else {
+            euros(minor)
+        }
+    };
+    let home = options.iter().find(|o| o.kind != ShippingKind::ClickAndCollect);
+    let delivery = home.map(|o| (o.name.clone(), price_text(o.price_minor)));
+    let collect = options
+        .iter()
+        .find(|o| o.kind == ShippingKind::ClickAndCollect)
+        .map(|o| price_text(o.price_minor));
+    let total_with_shipping = view
+        .as_ref()
+        .zip(home)
+        .filter(|(_, o)| o.price_minor > 0)
+        .map(|(view, o)| euros(view.totals.grand_total_minor + o.price_minor));
     let html = render(
         &CartPage {
             chrome,
@@ -803,6 +863,9 @@ async fn cart(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Pa
             subtotal,
             vat,
             total,
+            delivery,
+            collect,
+            total_with_shipping,
         },
         &headers,
     )?;

@@ -162,6 +162,12 @@ async fn the_home_page_shows_departments_and_new_products_in_french_or_english()
     browser.keep(&switched);
     let (_, cart) = browser.get(&app, "/panier").await;
     assert!(cart.contains("Your cart"));
+    // The static pages too, with what the account really offers.
+    let (_, privacy) = browser.get(&app, "/pages/confidentialite").await;
+    assert!(
+        privacy.contains("This site’s cookies only keep") && !privacy.contains("Les cookies"),
+        "{privacy}"
+    );
     let away = browser
         .client
         .get(app.url("/langue/en?retour=https%3A%2F%2Fevil.example%2F"))
@@ -308,6 +314,19 @@ async fn a_guest_fills_a_cart_through_forms_guarded_by_a_csrf_token() {
     let (_, cart) = browser.get(&app, "/panier").await;
     assert!(cart.contains("Tente Crozon") && cart.contains("22,00\u{a0}€"), "{cart}");
     assert_eq!(cart_count(&app, &mut browser).await, "2");
+    // The cheapest delivery for this cart (Colissimo, 6,90 € under 60 €),
+    // and the total with it; no store holds the tent, so no collection.
+    assert!(
+        cart.contains("Livraison en France (Colissimo à domicile)</dt><dd>6,90\u{a0}€</dd>"),
+        "{cart}"
+    );
+    assert!(cart.contains("<dd>28,90\u{a0}€</dd>"), "{cart}");
+    assert!(!cart.contains("Retrait en magasin"), "{cart}");
+    // The warehouse has none: the warning is in the page's language.
+    assert!(
+        cart.contains("Seulement 0 disponible(s) à l’expédition maintenant."),
+        "{cart}"
+    );
 
     // With htmx: the badge comes back with a message, no page load.
     let badge = browser
@@ -360,12 +379,24 @@ async fn a_guest_fills_a_cart_through_forms_guarded_by_a_csrf_token() {
         .post(
             &app,
             &format!("/panier/lignes/{line}"),
-            &[("quantity", "5"), ("_csrf", &csrf)],
+            &[("quantity", "6"), ("_csrf", &csrf)],
             false,
         )
         .await;
     assert_eq!(changed.status(), 303);
-    assert_eq!(cart_count(&app, &mut browser).await, "5");
+    assert_eq!(cart_count(&app, &mut browser).await, "6");
+    // 66 € of goods: Colissimo is free, and the total is the goods'.
+    let (_, cart) = browser.get(&app, "/panier").await;
+    assert!(cart.contains("(Colissimo à domicile)</dt><dd>offert</dd>"), "{cart}");
+    assert!(!cart.contains("Total avec la livraison"), "{cart}");
+    let mut in_english = browser.copy();
+    in_english.cookies.push(("lang".to_owned(), "en".to_owned()));
+    let (_, english) = in_english.get(&app, "/panier").await;
+    assert!(
+        english.contains("Delivery in France (Colissimo à domicile)</dt><dd>free</dd>")
+            && english.contains("Only 0 can ship now."),
+        "{english}"
+    );
     let removed = browser
         .post(
             &app,
@@ -544,8 +575,20 @@ async fn a_checkout_form_sent_twice_places_one_order_and_the_orders_stay_reachab
             false,
         )
         .await;
-    let (status, _) = browser.get(&app, &order_page).await;
+    let (status, earlier) = browser.get(&app, &order_page).await;
     assert_eq!(status, 200, "the earlier order stays reachable");
+    assert!(earlier.contains("Merci pour votre commande"), "{earlier}");
+    assert!(earlier.contains("data-count=\"1\""), "the badge counts the new cart");
+    // Once shipped, the page says so rather than thanking again.
+    sqlx::query("UPDATE orders SET status = 'shipped'")
+        .execute(app.db())
+        .await
+        .unwrap();
+    let (_, shipped) = browser.get(&app, &order_page).await;
+    assert!(
+        shipped.contains("Statut de la commande : <strong>Expédiée</strong>") && !shipped.contains("Merci"),
+        "{shipped}"
+    );
     // The old form sent again (the back button): a fresh form, no second order.
     let resent = browser.post(&app, "/commande", &fields, false).await;
     assert_eq!(resent.status(), 422);
