@@ -179,25 +179,73 @@ impl IntoResponse for PageError {
         if status.is_server_error() {
             let _logged = self.error.into_response();
         }
-        let page = ErrorPage {
-            t,
-            lang: self.lang.code(),
-            css: assets::path("shop.css"),
-            status: status.as_u16(),
-            title,
-            text,
-            request_id: crate::telemetry::current_request_id(),
-        };
-        let html = page.render().unwrap_or_else(|_| title.to_owned());
-        let mut response = (status, Html(html)).into_response();
-        let headers = response.headers_mut();
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        );
-        response
+        error_page(self.lang, status, title, text, crate::telemetry::current_request_id())
     }
+}
+
+fn error_page(lang: Lang, status: StatusCode, title: &str, text: &str, request_id: Option<String>) -> Response {
+    let page = ErrorPage {
+        t: lang.texts(),
+        lang: lang.code(),
+        css: assets::path("shop.css"),
+        status: status.as_u16(),
+        title,
+        text,
+        request_id,
+    };
+    let html = page.render().unwrap_or_else(|_| title.to_owned());
+    let mut response = (status, Html(html)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    response
+}
+
+/// The language of the error page a browser should get for this request,
+/// were its answer an error no page wrote: a page's address (not the API,
+/// its docs, health or metrics) asked for as HTML.
+pub fn page_language(request: &axum::extract::Request) -> Option<Lang> {
+    let path = request.uri().path();
+    let elsewhere = ["/api/", "/health/", "/metrics", "/docs", "/redoc"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix));
+    let html = request
+        .headers()
+        .get(header::ACCEPT)
+        .is_some_and(|accept| accept.as_bytes().windows(9).any(|w| w == b"text/html"));
+    (html && !elsewhere).then(|| Lang::of(request.headers()))
+}
+
+/// A problem document that the framework wrote for a page (a panic, a
+/// timeout, a method or a body the route refuses, an address it cannot
+/// parse), as the error page with the request's id; its cause was logged
+/// where it happened.
+pub fn as_error_page(lang: Lang, response: Response, request_id: &str) -> Response {
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/problem+json"));
+    if !is_problem {
+        return response;
+    }
+    let status = response.status();
+    let t = lang.texts();
+    let (title, text) = match status {
+        StatusCode::NOT_FOUND => (t.not_found_title, t.not_found_text),
+        StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED => (t.forbidden_title, t.forbidden_text),
+        s if s.is_server_error() => (t.server_error_title, t.server_error_text),
+        _ => (t.bad_request_title, t.invalid_input),
+    };
+    let mut page = error_page(lang, status, title, text, Some(request_id.to_owned()));
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(value) = response.headers().get(&name) {
+            page.headers_mut().insert(name, value.clone());
+        }
+    }
+    page
 }
 
 /// Renders a template, or a server error page.

@@ -124,6 +124,7 @@ where
         });
         let method = request.method().clone();
         let route = request.extensions().get::<MatchedPath>().cloned();
+        let page = crate::pages::page_language(&request);
         request.extensions_mut().insert(context.clone());
 
         // Panics are caught here rather than by a layer of their own: one
@@ -139,6 +140,7 @@ where
                 started,
                 method,
                 route,
+                page,
                 context,
                 settings: self.settings.clone(),
             }),
@@ -151,6 +153,8 @@ struct Pending {
     started: Instant,
     method: Method,
     route: Option<MatchedPath>,
+    /// A browser asking for a page: errors answer as pages in this language.
+    page: Option<crate::pages::i18n::Lang>,
     context: Arc<RequestContext>,
     settings: Arc<Settings>,
 }
@@ -212,6 +216,9 @@ impl Pending {
             }
         };
         let mut response = super::problem_for_bare_error(response);
+        if let Some(lang) = self.page {
+            response = crate::pages::as_error_page(lang, response, id);
+        }
 
         let headers = response.headers_mut();
         // Room for the headers below at once, rather than growing twice.

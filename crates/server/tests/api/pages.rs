@@ -437,6 +437,51 @@ async fn missing_pages_are_friendly_and_api_paths_keep_their_problems() {
     assert_eq!(api.headers()[CONTENT_TYPE], "application/problem+json");
     assert_eq!(app.get("/pages/inconnue").await.status(), 404);
     assert_eq!(app.get("/categories/inconnue").await.status(), 404);
+
+    // What the framework refuses before any page handler runs is a page
+    // too, for a browser: a method the address does not take, a body over
+    // the limit. Programs that do not ask for HTML keep the problem.
+    let browser = |request: reqwest::RequestBuilder| {
+        request.header(reqwest::header::ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")
+    };
+    let wrong_method = browser(app.client.get(app.url("/panier/ajouter")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_method.status(), 405);
+    assert!(wrong_method.headers().contains_key(reqwest::header::ALLOW));
+    assert!(
+        wrong_method.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = wrong_method.text().await.unwrap();
+    assert!(
+        html.contains("<html lang=\"fr\">") && html.contains("Demande invalide"),
+        "{html}"
+    );
+    let too_big = browser(app.client.post(app.url("/panier/ajouter")))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(vec![b'a'; 2 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_big.status(), 413);
+    assert!(
+        too_big.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let program = app.client.get(app.url("/panier/ajouter")).send().await.unwrap();
+    assert_eq!(program.status(), 405);
+    assert_eq!(program.headers()[CONTENT_TYPE], "application/problem+json");
+    let api = browser(app.client.post(app.url("/api/v1/nulle-part")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.headers()[CONTENT_TYPE], "application/problem+json");
 }
 
 #[tokio::test]

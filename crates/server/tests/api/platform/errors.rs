@@ -192,6 +192,29 @@ async fn a_panicking_handler_is_an_opaque_500_logged_with_its_request_id() {
     );
     // The server keeps serving.
     assert_eq!(app.get("/health/live").await.status(), 200);
+
+    // A browser asking for a page gets the error page, with the id to quote.
+    let page = app
+        .client
+        .get(app.url("/test/panic"))
+        .header("x-request-id", "panic-page-51c2")
+        .header("accept", "text/html")
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 500);
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("panic-page-51c2") && html.contains("<html lang=\"en\">") && !html.contains("secret internal"),
+        "{html}"
+    );
 }
 
 #[tokio::test]
