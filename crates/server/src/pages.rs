@@ -260,6 +260,52 @@ pub fn render<T: Template>(template: &T, headers: &HeaderMap) -> Result<String, 
     Ok(html)
 }
 
+/// A field the API refused, as the page says it: the field's label, then
+/// what is wrong with it, in English in the API's own words (they say
+/// more), in French by the refusal's code.
+pub fn field_sentence(lang: Lang, field: &str, code: &str, message: &str) -> String {
+    let t = lang.texts();
+    if code == "stock.insufficient" {
+        return t.not_enough_stock.to_owned();
+    }
+    if field.starts_with("lines.") {
+        return t.line_gone.to_owned();
+    }
+    let name = field.rsplit('.').next().unwrap_or(field);
+    let label = match name {
+        "email" => t.email,
+        "password" => t.password,
+        "new_password" => t.new_password,
+        "first_name" => t.first_name,
+        "last_name" => t.last_name,
+        "phone" => t.phone,
+        "line1" => t.address,
+        "line2" => t.address_more,
+        "postal_code" => t.postal_code,
+        "city" => t.city,
+        "country" => t.country,
+        "label" => t.address_label,
+        "token" => t.link_invalid,
+        "shipping_option_id" => t.shipping_estimate,
+        "card_token" | "payment_method" => t.payment,
+        other => other,
+    };
+    let what = match (lang, code) {
+        (Lang::En, _) => message,
+        (Lang::Fr, "required" | "empty") => "à renseigner",
+        (Lang::Fr, "too_long" | "invalid_length" | "password.too_long") => "trop long",
+        (Lang::Fr, "password.too_short") => "trop court : 12 caractères au moins",
+        (Lang::Fr, "password.too_guessable") => {
+            "trop facile à deviner ; quelques mots sans rapport entre eux en font un solide"
+        }
+        (Lang::Fr, "taken") => "déjà utilisé",
+        (Lang::Fr, "out_of_range") => "hors des limites permises",
+        (Lang::Fr, "unavailable") => "indisponible pour cette commande",
+        (Lang::Fr, _) => "à corriger",
+    };
+    format!("{label} : {what}")
+}
+
 /// An id from the address; the 404 page `code` names when it is not one
 /// (as when no such thing exists: a malformed id tells nothing more).
 pub fn path_id(

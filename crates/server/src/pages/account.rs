@@ -139,7 +139,9 @@ impl FormErrors {
 
     /// A refusal of the API as sentences; a server error is not a form's
     /// business and goes to the error page.
-    fn of(error: AppError, t: &'static Texts, headers: &HeaderMap) -> Result<(StatusCode, Self), PageError> {
+    fn of(error: AppError, headers: &HeaderMap) -> Result<(StatusCode, Self), PageError> {
+        let lang = Lang::of(headers);
+        let t = lang.texts();
         let status = error.status();
         if status.is_server_error() {
             return Err(PageError::new(headers, error));
@@ -148,7 +150,7 @@ impl FormErrors {
         let mut messages: Vec<String> = error
             .field_errors()
             .iter()
-            .map(|e| format!("{} : {}", field_label(t, &e.field), e.message))
+            .map(|e| super::field_sentence(lang, &e.field, &e.code, &e.message))
             .collect();
         if messages.is_empty() {
             messages.push(
@@ -169,26 +171,6 @@ impl FormErrors {
         for field in fields {
             field.invalid = self.fields.iter().any(|f| f == field.name);
         }
-    }
-}
-
-/// A field's label in the visitor's language, for an error about it.
-fn field_label<'a>(t: &'static Texts, field: &'a str) -> &'a str {
-    match field {
-        "email" => t.email,
-        "password" => t.password,
-        "new_password" => t.new_password,
-        "first_name" => t.first_name,
-        "last_name" => t.last_name,
-        "phone" => t.phone,
-        "line1" => t.address,
-        "line2" => t.address_more,
-        "postal_code" => t.postal_code,
-        "city" => t.city,
-        "country" => t.country,
-        "label" => t.address_label,
-        "token" => t.link_invalid,
-        other => other,
     }
 }
 
@@ -396,7 +378,7 @@ async fn refused(
     form: impl FnOnce(Chrome, &FormErrors) -> FormPage,
 ) -> PageResult {
     let retry_after = error.header(&header::RETRY_AFTER).cloned();
-    let (status, errors) = FormErrors::of(error, Lang::of(headers).texts(), headers)?;
+    let (status, errors) = FormErrors::of(error, headers)?;
     let chrome = chrome(state, headers, uri, session).await?;
     let html = render(&form(chrome, &errors), headers)?;
     let mut response = page(state, session, status, html);
@@ -750,7 +732,7 @@ async fn verify(State(state): State<AppState>, headers: HeaderMap, uri: Uri, bod
             Ok(page(&state, &session, StatusCode::OK, html))
         }
         Err(error) => {
-            let (status, _) = FormErrors::of(error, t, &headers)?;
+            let (status, _) = FormErrors::of(error, &headers)?;
             let html = render(
                 &verify_page(chrome, &form.token, &FormErrors::one(t.link_invalid)),
                 &headers,
@@ -1075,7 +1057,7 @@ async fn update_profile(State(state): State<AppState>, headers: HeaderMap, body:
     match answer {
         Ok(_) => Ok(Redirect::to("/compte?enregistre=1#profil").into_response()),
         Err(error) => {
-            let (_, errors) = FormErrors::of(error, Lang::of(&headers).texts(), &headers)?;
+            let (_, errors) = FormErrors::of(error, &headers)?;
             let failed = Section::Profile(errors.messages, form);
             let view = AccountView {
                 failed: Some(failed),
@@ -1122,7 +1104,7 @@ async fn add_address(State(state): State<AppState>, headers: HeaderMap, body: By
     match answer {
         Ok(_) => Ok(Redirect::to("/compte?enregistre=1#adresses").into_response()),
         Err(error) => {
-            let (_, errors) = FormErrors::of(error, Lang::of(&headers).texts(), &headers)?;
+            let (_, errors) = FormErrors::of(error, &headers)?;
             let failed = Section::Address(errors.messages, form);
             let view = AccountView {
                 failed: Some(failed),
@@ -1309,6 +1291,38 @@ mod tests {
         assert_eq!(back_to(Some("//evil.example")), "/compte");
         assert_eq!(back_to(Some("https://evil.example")), "/compte");
         assert_eq!(back_to(None), "/compte");
+    }
+
+    #[test]
+    fn refused_fields_are_said_in_the_pages_language() {
+        let fr = super::super::field_sentence;
+        assert_eq!(
+            fr(Lang::Fr, "shipping_address.postal_code", "invalid", "expected 5 digits"),
+            "Code postal : à corriger"
+        );
+        assert_eq!(
+            fr(Lang::En, "shipping_address.postal_code", "invalid", "expected 5 digits"),
+            "Postal code : expected 5 digits"
+        );
+        let short = fr(
+            Lang::Fr,
+            "password",
+            "password.too_short",
+            "a password has at least 12 characters",
+        );
+        assert!(
+            short.contains(&comptoir_domain::identity::NewPassword::MIN_CHARS.to_string()),
+            "{short}"
+        );
+        assert_eq!(
+            fr(
+                Lang::Fr,
+                "019a-variant",
+                "stock.insufficient",
+                "Tente (T-1): 3 wanted, 1 available"
+            ),
+            Lang::Fr.texts().not_enough_stock
+        );
     }
 
     #[test]

@@ -297,7 +297,7 @@ async fn idempotent<T: DeserializeOwned + Send>(
 }
 
 /// What an API answer says went wrong: its code, and sentences for the form.
-async fn problems(response: Response) -> (String, Vec<String>) {
+async fn problems(response: Response, lang: super::i18n::Lang) -> (String, Vec<String>) {
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
         .await
         .unwrap_or_default();
@@ -308,15 +308,20 @@ async fn problems(response: Response) -> (String, Vec<String>) {
         .into_iter()
         .flatten()
         .map(|e| {
-            format!(
-                "{} : {}",
+            super::field_sentence(
+                lang,
                 e["field"].as_str().unwrap_or_default(),
-                e["message"].as_str().unwrap_or_default()
+                e["code"].as_str().unwrap_or_default(),
+                e["message"].as_str().unwrap_or_default(),
             )
         })
         .collect();
+    out.dedup();
     if out.is_empty() {
-        out.push(problem["detail"].as_str().unwrap_or("?").to_owned());
+        out.push(match lang {
+            super::i18n::Lang::En => problem["detail"].as_str().unwrap_or("?").to_owned(),
+            super::i18n::Lang::Fr => lang.texts().invalid_input.to_owned(),
+        });
     }
     (code, out)
 }
@@ -430,7 +435,7 @@ async fn follow(
             AppError::internal(anyhow::anyhow!("checkout answered {status}")),
         ));
     }
-    let (code, mut errors) = problems(answer).await;
+    let (code, mut errors) = problems(answer, super::i18n::Lang::of(headers)).await;
     let mut form = form;
     if code == "idempotency.key_reused" || code == "idempotency.in_flight" {
         // A form sent again after its order was placed (the back button):
@@ -615,7 +620,7 @@ pub async fn pay(
         return Ok(Redirect::to(&format!("/commande/{order_id}")).into_response());
     }
     if answer.status().is_client_error() {
-        let error = problems(answer).await.1.join(" ");
+        let error = problems(answer, super::i18n::Lang::of(&headers)).await.1.join(" ");
         return Err(PageError::new(
             &headers,
             AppError::bad_request("page.payment_refused", error),

@@ -146,6 +146,10 @@ pub struct Texts {
     pub server_error_text: &'static str,
     /// An htmx request that never reached the server.
     pub offline: &'static str,
+    /// A checkout that lacks stock for a line (the cart shows which).
+    pub not_enough_stock: &'static str,
+    /// A checkout with a product no longer sold (the cart shows which).
+    pub line_gone: &'static str,
     /// An htmx request refused with an answer that is not one of our pages.
     pub action_failed: &'static str,
     pub request_id: &'static str,
@@ -320,6 +324,8 @@ pub static FR: Texts = Texts {
     server_error_title: "Erreur du serveur",
     server_error_text: "Nous n’avons pas pu afficher cette page. Réessayez dans un instant.",
     offline: "Le serveur ne répond pas : vérifiez votre connexion, puis réessayez.",
+    not_enough_stock: "Un article n’est plus disponible dans la quantité demandée : ajustez votre panier.",
+    line_gone: "Un article de votre panier n’est plus vendu : retirez-le du panier.",
     action_failed: "Cette action n’a pas abouti. Réessayez dans un instant.",
     request_id: "Référence de la demande",
     back_home: "Retour à l’accueil",
@@ -491,6 +497,8 @@ pub static EN: Texts = Texts {
     server_error_title: "Server error",
     server_error_text: "We could not show this page. Please try again in a moment.",
     offline: "The server does not answer: check your connection, then try again.",
+    not_enough_stock: "An item is no longer available in the quantity asked for: adjust your cart.",
+    line_gone: "An item in your cart is no longer sold: remove it from the cart.",
     action_failed: "That did not go through. Please try again in a moment.",
     request_id: "Request reference",
     back_home: "Back to the home page",

@@ -744,6 +744,10 @@ async fn a_guest_who_signs_up_after_ordering_finds_the_order_and_its_invoice_in_
     assert_eq!(status, 422, "{page}");
     assert!(page.contains("aria-invalid=\"true\"") && page.contains("value=\"Maelys@Exemple.fr\""));
     assert!(!page.contains("password1234"), "a password is never sent back");
+    assert!(
+        page.contains("Mot de passe : trop facile à deviner") && !page.contains("too easy"),
+        "said in French: {page}"
+    );
     let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE lower(email) = 'maelys@exemple.fr'")
         .fetch_one(app.db())
         .await
