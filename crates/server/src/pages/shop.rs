@@ -614,7 +614,8 @@ pub struct VariantChoice {
 
 pub struct StoreLine {
     pub name: String,
-    pub available: i64,
+    /// Its units, by variant when the product has several.
+    pub available: String,
 }
 
 #[derive(Template)]
@@ -640,7 +641,7 @@ async fn product(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Pa
     let chrome = chrome(&state, &headers, &uri, &session).await?;
     let product = listing::product_detail(&state, &slug).await.or_page(&headers)?;
     let first_in_stock = product.variants.iter().position(|v| v.in_stock).unwrap_or(0);
-    let variants = product
+    let variants: Vec<VariantChoice> = product
         .variants
         .iter()
         .enumerate()
@@ -662,14 +663,24 @@ async fn product(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Pa
             checked: i == first_in_stock,
         })
         .collect();
+    // Each store's units by variant: "Brest : taille S (2), taille L (5)";
+    // a sum over sizes would promise what the shopper may not want.
     let mut stores: Vec<StoreLine> = Vec::new();
-    for variant in &product.variants {
-        for store in &variant.stores {
+    for (variant, choice) in product.variants.iter().zip(&variants) {
+        for store in variant.stores.iter().filter(|s| s.available > 0) {
+            let units = if product.variants.len() == 1 {
+                store.available.to_string()
+            } else {
+                format!("{} ({})", choice.label, store.available)
+            };
             match stores.iter_mut().find(|s| s.name == store.name) {
-                Some(line) => line.available += store.available,
+                Some(line) => {
+                    line.available.push_str(", ");
+                    line.available.push_str(&units);
+                }
                 None => stores.push(StoreLine {
                     name: store.name.clone(),
-                    available: store.available,
+                    available: units,
                 }),
             }
         }

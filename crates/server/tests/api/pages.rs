@@ -423,6 +423,35 @@ async fn a_guest_fills_a_cart_through_forms_guarded_by_a_csrf_token() {
 }
 
 #[tokio::test]
+async fn a_product_page_says_which_variants_each_store_holds() {
+    let app = TestApp::spawn().await;
+    let admin = crate::catalog::admin_token(&app).await;
+    let product = crate::catalog::create_product(
+        &app,
+        &admin,
+        crate::catalog::product_body("Veste Ouessant", None, &[("VO-S", 8900), ("VO-L", 8900)]),
+    )
+    .await;
+    let large = product["variants"][1]["id"].as_str().unwrap();
+    let store = crate::identity::new_store(&app, "QUIMPER").await;
+    let received = app
+        .client
+        .post(app.url("/api/v1/admin/stock/adjustments"))
+        .header("authorization", crate::identity::bearer(&admin))
+        .header("idempotency-key", Uuid::now_v7().to_string())
+        .json(&serde_json::json!({"location_id": store, "variant_id": large, "delta": 5, "reason": "receipt"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(received.status(), 201);
+    let slug = product["slug"].as_str().unwrap();
+    let page = app.get(&format!("/produits/{slug}")).await.text().await.unwrap();
+    // Five of the large one, none of the small one: not "5" for the jacket.
+    assert!(page.contains("<li>Magasin QUIMPER : VO-L (5)</li>"), "{page}");
+    assert!(!page.contains("VO-S ("), "{page}");
+}
+
+#[tokio::test]
 async fn missing_pages_are_friendly_and_api_paths_keep_their_problems() {
     let app = TestApp::spawn().await;
     let page = app.get("/nulle-part").await;
