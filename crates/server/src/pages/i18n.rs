@@ -146,6 +146,8 @@ pub struct Texts {
     pub server_error_text: &'static str,
     /// An htmx request that never reached the server.
     pub offline: &'static str,
+    /// Quotation marks around what was searched: « » in French, “ ” in English.
+    pub quotes: (&'static str, &'static str),
     /// A checkout that lacks stock for a line (the cart shows which).
     pub not_enough_stock: &'static str,
     /// A checkout with a product no longer sold (the cart shows which).
@@ -324,6 +326,7 @@ pub static FR: Texts = Texts {
     server_error_title: "Erreur du serveur",
     server_error_text: "Nous n’avons pas pu afficher cette page. Réessayez dans un instant.",
     offline: "Le serveur ne répond pas : vérifiez votre connexion, puis réessayez.",
+    quotes: ("«\u{a0}", "\u{a0}»"),
     not_enough_stock: "Un article n’est plus disponible dans la quantité demandée : ajustez votre panier.",
     line_gone: "Un article de votre panier n’est plus vendu : retirez-le du panier.",
     action_failed: "Cette action n’a pas abouti. Réessayez dans un instant.",
@@ -497,6 +500,7 @@ pub static EN: Texts = Texts {
     server_error_title: "Server error",
     server_error_text: "We could not show this page. Please try again in a moment.",
     offline: "The server does not answer: check your connection, then try again.",
+    quotes: ("“", "”"),
     not_enough_stock: "An item is no longer available in the quantity asked for: adjust your cart.",
     line_gone: "An item in your cart is no longer sold: remove it from the cart.",
     action_failed: "That did not go through. Please try again in a moment.",

@@ -383,7 +383,7 @@ async fn search(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Raw
     let title = if query.q.is_empty() {
         t.search.to_owned()
     } else {
-        format!("{} « {} »", t.search, query.q)
+        format!("{} {}{}{}", t.search, t.quotes.0, query.q, t.quotes.1)
     };
     listing_page(
         &state,
