@@ -212,10 +212,13 @@ pub fn page_language(request: &axum::extract::Request) -> Option<Lang> {
     let elsewhere = ["/api/", "/health/", "/metrics", "/docs", "/redoc"]
         .iter()
         .any(|prefix| path.starts_with(prefix));
-    let html = request
-        .headers()
-        .get(header::ACCEPT)
-        .is_some_and(|accept| accept.as_bytes().windows(9).any(|w| w == b"text/html"));
+    // htmx asks with `*/*`: its requests want the page's error too, whose
+    // message shop.js shows.
+    let html = request.headers().contains_key("hx-request")
+        || request
+            .headers()
+            .get(header::ACCEPT)
+            .is_some_and(|accept| accept.as_bytes().windows(9).any(|w| w == b"text/html"));
     (html && !elsewhere).then(|| Lang::of(request.headers()))
 }
 
@@ -271,7 +274,11 @@ pub fn field_sentence(lang: Lang, field: &str, code: &str, message: &str) -> Str
     if field.starts_with("lines.") {
         return t.line_gone.to_owned();
     }
-    let name = field.rsplit('.').next().unwrap_or(field);
+    let name = if field.starts_with("payment_method") {
+        "payment_method"
+    } else {
+        field.rsplit('.').next().unwrap_or(field)
+    };
     let label = match name {
         "email" => t.email,
         "password" => t.password,
@@ -287,7 +294,7 @@ pub fn field_sentence(lang: Lang, field: &str, code: &str, message: &str) -> Str
         "label" => t.address_label,
         "token" => t.link_invalid,
         "shipping_option_id" => t.shipping_estimate,
-        "card_token" | "payment_method" => t.payment,
+        "payment_method" => t.payment,
         other => other,
     };
     let what = match (lang, code) {
@@ -303,7 +310,7 @@ pub fn field_sentence(lang: Lang, field: &str, code: &str, message: &str) -> Str
         (Lang::Fr, "unavailable") => "indisponible pour cette commande",
         (Lang::Fr, _) => "à corriger",
     };
-    format!("{label} : {what}")
+    format!("{label}{}{what}", t.colon)
 }
 
 /// An id from the address; the 404 page `code` names when it is not one

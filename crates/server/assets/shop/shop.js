@@ -15,11 +15,20 @@
     box.textContent = text;
     box.classList.add("failed");
   }
-  document.addEventListener("htmx:beforeRequest", function () {
+  function clear() {
     var box = flash();
     if (box && box.classList.contains("failed")) {
       box.textContent = "";
       box.classList.remove("failed");
+    }
+  }
+  document.addEventListener("htmx:beforeRequest", clear);
+  // A message swapped in by an answer (the cart badge's "added") is not an
+  // error, even when an earlier request failed meanwhile.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail.target || event.target;
+    if (target && target.id === "flash") {
+      target.classList.remove("failed");
     }
   });
   document.addEventListener("htmx:responseError", function (event) {

@@ -1298,11 +1298,15 @@ mod tests {
         let fr = super::super::field_sentence;
         assert_eq!(
             fr(Lang::Fr, "shipping_address.postal_code", "invalid", "expected 5 digits"),
-            "Code postal : à corriger"
+            "Code postal\u{a0}: à corriger"
         );
         assert_eq!(
             fr(Lang::En, "shipping_address.postal_code", "invalid", "expected 5 digits"),
-            "Postal code : expected 5 digits"
+            "Postal code: expected 5 digits"
+        );
+        assert_eq!(
+            fr(Lang::Fr, "payment_method.token", "required", "is required"),
+            "Paiement\u{a0}: à renseigner"
         );
         let short = fr(
             Lang::Fr,

@@ -146,6 +146,10 @@ pub struct Texts {
     pub server_error_text: &'static str,
     /// An htmx request that never reached the server.
     pub offline: &'static str,
+    /// Between a label and its value: " : " in French, ": " in English.
+    pub colon: &'static str,
+    /// After a checkout's total, which leaves the delivery out.
+    pub plus_shipping: &'static str,
     /// Quotation marks around what was searched: « » in French, “ ” in English.
     pub quotes: (&'static str, &'static str),
     /// A checkout that lacks stock for a line (the cart shows which).
@@ -326,6 +330,8 @@ pub static FR: Texts = Texts {
     server_error_title: "Erreur du serveur",
     server_error_text: "Nous n’avons pas pu afficher cette page. Réessayez dans un instant.",
     offline: "Le serveur ne répond pas : vérifiez votre connexion, puis réessayez.",
+    colon: "\u{a0}: ",
+    plus_shipping: "hors livraison, ajoutée selon le mode choisi",
     quotes: ("«\u{a0}", "\u{a0}»"),
     not_enough_stock: "Un article n’est plus disponible dans la quantité demandée : ajustez votre panier.",
     line_gone: "Un article de votre panier n’est plus vendu : retirez-le du panier.",
@@ -358,7 +364,7 @@ pub static FR: Texts = Texts {
     order_confirmed: "Votre commande est confirmée sous le numéro",
     confirmation_sent: "Un e-mail de confirmation part à",
     order_waiting: "Votre commande attend son paiement.",
-    order_status_is: "Statut de la commande :",
+    order_status_is: "Statut de la commande",
     sign_in: "Se connecter",
     sign_out: "Se déconnecter",
     register: "Créer un compte",
@@ -500,6 +506,8 @@ pub static EN: Texts = Texts {
     server_error_title: "Server error",
     server_error_text: "We could not show this page. Please try again in a moment.",
     offline: "The server does not answer: check your connection, then try again.",
+    colon: ": ",
+    plus_shipping: "before delivery, added as chosen above",
     quotes: ("“", "”"),
     not_enough_stock: "An item is no longer available in the quantity asked for: adjust your cart.",
     line_gone: "An item in your cart is no longer sold: remove it from the cart.",
@@ -532,7 +540,7 @@ pub static EN: Texts = Texts {
     order_confirmed: "Your order is confirmed as",
     confirmation_sent: "A confirmation email goes to",
     order_waiting: "Your order is waiting for its payment.",
-    order_status_is: "Order status:",
+    order_status_is: "Order status",
     sign_in: "Sign in",
     sign_out: "Sign out",
     register: "Create an account",

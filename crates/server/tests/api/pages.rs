@@ -447,7 +447,7 @@ async fn a_product_page_says_which_variants_each_store_holds() {
     let slug = product["slug"].as_str().unwrap();
     let page = app.get(&format!("/produits/{slug}")).await.text().await.unwrap();
     // Five of the large one, none of the small one: not "5" for the jacket.
-    assert!(page.contains("<li>Magasin QUIMPER : VO-L (5)</li>"), "{page}");
+    assert!(page.contains("<li>Magasin QUIMPER\u{a0}: VO-L (5)</li>"), "{page}");
     assert!(!page.contains("VO-S ("), "{page}");
 }
 
@@ -502,6 +502,20 @@ async fn missing_pages_are_friendly_and_api_paths_keep_their_problems() {
             .to_str()
             .unwrap()
             .starts_with("text/html")
+    );
+    let htmx = app
+        .client
+        .get(app.url("/panier/ajouter"))
+        .header("hx-request", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(htmx.status(), 405);
+    assert!(
+        htmx.text()
+            .await
+            .unwrap()
+            .contains("<main id=\"main\" class=\"error\">")
     );
     let program = app.client.get(app.url("/panier/ajouter")).send().await.unwrap();
     assert_eq!(program.status(), 405);
@@ -660,7 +674,7 @@ async fn a_checkout_form_sent_twice_places_one_order_and_the_orders_stay_reachab
         .unwrap();
     let (_, shipped) = browser.get(&app, &order_page).await;
     assert!(
-        shipped.contains("Statut de la commande : <strong>Expédiée</strong>") && !shipped.contains("Merci"),
+        shipped.contains("Statut de la commande\u{a0}: <strong>Expédiée</strong>") && !shipped.contains("Merci"),
         "{shipped}"
     );
     // The old form sent again (the back button): a fresh form, no second order.
@@ -774,7 +788,7 @@ async fn a_guest_who_signs_up_after_ordering_finds_the_order_and_its_invoice_in_
     assert!(page.contains("aria-invalid=\"true\"") && page.contains("value=\"Maelys@Exemple.fr\""));
     assert!(!page.contains("password1234"), "a password is never sent back");
     assert!(
-        page.contains("Mot de passe : trop facile à deviner") && !page.contains("too easy"),
+        page.contains("Mot de passe\u{a0}: trop facile à deviner") && !page.contains("too easy"),
         "said in French: {page}"
     );
     let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE lower(email) = 'maelys@exemple.fr'")
