@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/compte/confirmer", get(verify_form).post(verify))
         .route("/compte/profil", post(update_profile))
         .route("/compte/adresses", post(add_address))
+        .route("/compte/adresses/{id}", post(edit_address))
         .route("/compte/adresses/{id}/supprimer", post(remove_address))
         .route("/compte/sessions/{id}/revoquer", post(revoke_session))
         .route("/commande/{id}/facture", get(invoice))
@@ -827,6 +828,8 @@ struct AccountPage {
     older_orders: Option<String>,
     addresses: Vec<AddressRow>,
     address: AddressForm,
+    /// The address the form changes; none: the form adds one.
+    editing: Option<Uuid>,
     address_errors: Vec<String>,
     sessions: Vec<SessionRow>,
 }
@@ -834,13 +837,16 @@ struct AccountPage {
 /// Which of the account page's forms came back with errors.
 enum Section {
     Profile(Vec<String>, ProfileForm),
-    Address(Vec<String>, AddressForm),
+    /// The address form, adding one or changing the one named.
+    Address(Vec<String>, AddressForm, Option<Uuid>),
 }
 
 async fn account(State(state): State<AppState>, headers: HeaderMap, uri: Uri, RawQuery(raw): RawQuery) -> PageResult {
     let session = visitor(&state, &headers).await?;
     let saved = query_param(raw.as_deref(), "enregistre").is_some();
     let older = query_param(raw.as_deref(), "commandes");
+    // An id that is not one: the page with the form to add an address.
+    let editing = query_param(raw.as_deref(), "adresse").and_then(|id| id.parse().ok());
     account_page(
         &state,
         &headers,
@@ -850,6 +856,7 @@ async fn account(State(state): State<AppState>, headers: HeaderMap, uri: Uri, Ra
             failed: None,
             saved,
             older,
+            editing,
         },
     )
     .await
@@ -861,6 +868,8 @@ struct AccountView {
     failed: Option<Section>,
     saved: bool,
     older: Option<String>,
+    /// The address to change (`?adresse={id}`), its form filled in.
+    editing: Option<Uuid>,
 }
 
 async fn account_page(
@@ -870,7 +879,12 @@ async fn account_page(
     session: &WebSession,
     view: AccountView,
 ) -> PageResult {
-    let AccountView { failed, saved, older } = view;
+    let AccountView {
+        failed,
+        saved,
+        older,
+        editing,
+    } = view;
     let Some(user) = session.user.as_ref() else {
         return Ok(sign_in_first(uri));
     };
@@ -897,10 +911,19 @@ async fn account_page(
         .or_page(headers)?;
     let chrome = chrome(state, headers, uri, session).await?;
     let t = chrome.t;
-    let (profile_errors, address_errors, profile, address) = match failed {
-        Some(Section::Profile(errors, form)) => (errors, Vec::new(), Some(form), AddressForm::default()),
-        Some(Section::Address(errors, form)) => (Vec::new(), errors, None, form),
-        None => (Vec::new(), Vec::new(), None, AddressForm::default()),
+    // The address being changed, from the book: another account's id, or
+    // one since deleted, leaves the form adding one.
+    let stored = editing.and_then(|id| book.items.iter().find(|a| a.id == id));
+    let (profile_errors, address_errors, profile, address, editing) = match failed {
+        Some(Section::Profile(errors, form)) => (errors, Vec::new(), Some(form), AddressForm::default(), None),
+        Some(Section::Address(errors, form, editing)) => (Vec::new(), errors, None, form, editing),
+        None => (
+            Vec::new(),
+            Vec::new(),
+            None,
+            stored.map(AddressForm::of).unwrap_or_default(),
+            stored.map(|a| a.id),
+        ),
     };
     let profile = profile.unwrap_or_else(|| ProfileForm {
         first_name: me.first_name.clone(),
@@ -954,6 +977,7 @@ async fn account_page(
                 })
                 .collect(),
             address,
+            editing,
             address_errors,
             sessions: devices
                 .items
@@ -1063,6 +1087,7 @@ async fn update_profile(State(state): State<AppState>, headers: HeaderMap, body:
                 failed: Some(failed),
                 saved: false,
                 older: None,
+                editing: None,
             };
             account_page(&state, &headers, &account_uri(), &session, view).await
         }
@@ -1073,45 +1098,113 @@ fn account_uri() -> Uri {
     Uri::from_static("/compte")
 }
 
+impl AddressForm {
+    /// A stored address, to change it.
+    fn of(address: &addresses::AddressView) -> Self {
+        Self {
+            label: address.label.clone().unwrap_or_default(),
+            first_name: address.first_name.clone(),
+            last_name: address.last_name.clone(),
+            line1: address.line1.clone(),
+            line2: address.line2.clone().unwrap_or_default(),
+            postal_code: address.postal_code.clone(),
+            city: address.city.clone(),
+            country: address.country.clone(),
+            phone: address.phone.clone().unwrap_or_default(),
+            default_shipping: address.is_default_shipping.then(|| "1".to_owned()),
+        }
+    }
+
+    /// The API's request: every field, so that a field emptied here is
+    /// emptied there.
+    fn request(&self) -> addresses::AddressRequest {
+        let optional = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+        addresses::AddressRequest {
+            label: optional(&self.label),
+            first_name: Some(self.first_name.clone()),
+            last_name: Some(self.last_name.clone()),
+            line1: Some(self.line1.clone()),
+            line2: optional(&self.line2),
+            postal_code: Some(self.postal_code.clone()),
+            city: Some(self.city.clone()),
+            country: Some(if self.country.is_empty() {
+                "FR".to_owned()
+            } else {
+                self.country.clone()
+            }),
+            phone: optional(&self.phone),
+            is_default_shipping: Some(self.default_shipping.is_some()),
+            ..addresses::AddressRequest::default()
+        }
+    }
+}
+
 async fn add_address(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> PageResult {
     let (session, form): (WebSession, AddressForm) = posted(&state, &headers, &body).await?;
     let Some(user) = session.user.as_ref() else {
         return Ok(to_sign_in("/compte"));
     };
-    let optional = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
     let answer = addresses::create_address(
         axum::extract::State(state.clone()),
         Caller(user.principal()),
-        Json(addresses::AddressRequest {
-            label: optional(&form.label),
-            first_name: Some(form.first_name.clone()),
-            last_name: Some(form.last_name.clone()),
-            line1: Some(form.line1.clone()),
-            line2: optional(&form.line2),
-            postal_code: Some(form.postal_code.clone()),
-            city: Some(form.city.clone()),
-            country: Some(if form.country.is_empty() {
-                "FR".to_owned()
-            } else {
-                form.country.clone()
-            }),
-            phone: optional(&form.phone),
-            is_default_shipping: Some(form.default_shipping.is_some()),
-            ..addresses::AddressRequest::default()
-        }),
+        Json(form.request()),
     )
-    .await;
+    .await
+    .map(|_| ());
+    address_saved(&state, &headers, &session, answer, form, None).await
+}
+
+/// Changes one of the account's addresses (404 page for anyone else's).
+async fn edit_address(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> PageResult {
+    let (session, form): (WebSession, AddressForm) = posted(&state, &headers, &body).await?;
+    let id = id_of(&headers, &id)?;
+    let Some(user) = session.user.as_ref() else {
+        return Ok(to_sign_in("/compte"));
+    };
+    let answer = addresses::update_address(
+        axum::extract::State(state.clone()),
+        Caller(user.principal()),
+        Path(id),
+        Json(form.request()),
+    )
+    .await
+    .map(|_| ());
+    if let Err(error) = &answer
+        && error.status() == StatusCode::NOT_FOUND
+    {
+        return Err(PageError::new(
+            &headers,
+            AppError::not_found("address.not_found", "No such address."),
+        ));
+    }
+    address_saved(&state, &headers, &session, answer, form, Some(id)).await
+}
+
+/// Back to the addresses once saved, or the form again with its errors.
+async fn address_saved(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: &WebSession,
+    answer: Result<(), AppError>,
+    form: AddressForm,
+    editing: Option<Uuid>,
+) -> PageResult {
     match answer {
-        Ok(_) => Ok(Redirect::to("/compte?enregistre=1#adresses").into_response()),
+        Ok(()) => Ok(Redirect::to("/compte?enregistre=1#adresses").into_response()),
         Err(error) => {
-            let (_, errors) = FormErrors::of(error, &headers)?;
-            let failed = Section::Address(errors.messages, form);
+            let (_, errors) = FormErrors::of(error, headers)?;
             let view = AccountView {
-                failed: Some(failed),
+                failed: Some(Section::Address(errors.messages, form, editing)),
                 saved: false,
                 older: None,
+                editing,
             };
-            account_page(&state, &headers, &account_uri(), &session, view).await
+            account_page(state, headers, &account_uri(), session, view).await
         }
     }
 }

@@ -146,6 +146,9 @@ pub struct Texts {
     pub server_error_text: &'static str,
     /// An htmx request that never reached the server.
     pub offline: &'static str,
+    pub edit: &'static str,
+    pub edit_address: &'static str,
+    pub cancel: &'static str,
     /// Between a label and its value: " : " in French, ": " in English.
     pub colon: &'static str,
     /// After a checkout's total, which leaves the delivery out.
@@ -330,6 +333,9 @@ pub static FR: Texts = Texts {
     server_error_title: "Erreur du serveur",
     server_error_text: "Nous n’avons pas pu afficher cette page. Réessayez dans un instant.",
     offline: "Le serveur ne répond pas : vérifiez votre connexion, puis réessayez.",
+    edit: "Modifier",
+    edit_address: "Modifier l’adresse",
+    cancel: "Annuler",
     colon: "\u{a0}: ",
     plus_shipping: "hors livraison, ajoutée selon le mode choisi",
     quotes: ("«\u{a0}", "\u{a0}»"),
@@ -506,6 +512,9 @@ pub static EN: Texts = Texts {
     server_error_title: "Server error",
     server_error_text: "We could not show this page. Please try again in a moment.",
     offline: "The server does not answer: check your connection, then try again.",
+    edit: "Edit",
+    edit_address: "Edit the address",
+    cancel: "Cancel",
     colon: ": ",
     plus_shipping: "before delivery, added as chosen above",
     quotes: ("“", "”"),

@@ -1318,6 +1318,41 @@ async fn the_account_page_edits_the_profile_and_addresses_and_keeps_favourites()
         .fetch_one(app.db())
         .await
         .unwrap();
+    // Changing it: the form comes filled in, a bad field comes back on the
+    // same address, a good change is kept; another id is a 404.
+    let (_, editing) = browser.get(&app, &format!("/compte?adresse={address_id}")).await;
+    assert!(
+        editing.contains(&format!("action=\"/compte/adresses/{address_id}\""))
+            && editing.contains("Modifier l’adresse")
+            && editing.contains("value=\"5 place Saint-Corentin\""),
+        "{editing}"
+    );
+    let mut moved: Vec<(&str, &str)> = address("ABC").to_vec();
+    moved[2] = ("line1", "7 rue Kéréon");
+    moved.push(("_csrf", &csrf));
+    let (status, _, page) = browser
+        .submit(&app, &format!("/compte/adresses/{address_id}"), &moved)
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains(&format!("action=\"/compte/adresses/{address_id}\"")) && page.contains("value=\"7 rue Kéréon\""),
+        "{page}"
+    );
+    moved[3] = ("postal_code", "29000");
+    let (status, _, _) = browser
+        .submit(&app, &format!("/compte/adresses/{address_id}"), &moved)
+        .await;
+    assert_eq!(status, 303);
+    let (_, account) = browser.get(&app, "/compte").await;
+    assert!(
+        account.contains("7 rue Kéréon") && !account.contains("5 place Saint-Corentin"),
+        "{account}"
+    );
+    let (status, _, _) = browser
+        .submit(&app, &format!("/compte/adresses/{}", Uuid::now_v7()), &moved)
+        .await;
+    assert_eq!(status, 404);
+
     // Someone else's address id is a 404 and deletes nothing.
     let (status, _, _) = browser
         .submit(
