@@ -167,25 +167,33 @@ impl PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let status = self.error.status();
-        let t = self.lang.texts();
-        let (title, text) = match status {
-            StatusCode::NOT_FOUND => (t.not_found_title, t.not_found_text),
-            _ if self.error.code() == "page.csrf" => (t.bad_request_title, t.stale_form),
-            StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED => (t.forbidden_title, t.forbidden_text),
-            s if s.is_server_error() => (t.server_error_title, t.server_error_text),
-            _ => (t.bad_request_title, t.invalid_input),
-        };
+        let page = error_page(
+            self.lang,
+            status,
+            self.error.code(),
+            crate::telemetry::current_request_id(),
+        );
         // The cause of a server error goes to the log with the request id.
         if status.is_server_error() {
             let _logged = self.error.into_response();
         }
-        error_page(self.lang, status, title, text, crate::telemetry::current_request_id())
+        page
     }
 }
 
-fn error_page(lang: Lang, status: StatusCode, title: &str, text: &str, request_id: Option<String>) -> Response {
+/// The error page for a status (and the refusal's code, when it says
+/// more: a stale form), in the visitor's language.
+fn error_page(lang: Lang, status: StatusCode, code: &str, request_id: Option<String>) -> Response {
+    let t = lang.texts();
+    let (title, text) = match status {
+        StatusCode::NOT_FOUND => (t.not_found_title, t.not_found_text),
+        _ if code == "page.csrf" => (t.bad_request_title, t.stale_form),
+        StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED => (t.forbidden_title, t.forbidden_text),
+        s if s.is_server_error() => (t.server_error_title, t.server_error_text),
+        _ => (t.bad_request_title, t.invalid_input),
+    };
     let page = ErrorPage {
-        t: lang.texts(),
+        t,
         lang: lang.code(),
         css: assets::path("shop.css"),
         status: status.as_u16(),
@@ -234,15 +242,7 @@ pub fn as_error_page(lang: Lang, response: Response, request_id: &str) -> Respon
     if !is_problem {
         return response;
     }
-    let status = response.status();
-    let t = lang.texts();
-    let (title, text) = match status {
-        StatusCode::NOT_FOUND => (t.not_found_title, t.not_found_text),
-        StatusCode::FORBIDDEN | StatusCode::UNAUTHORIZED => (t.forbidden_title, t.forbidden_text),
-        s if s.is_server_error() => (t.server_error_title, t.server_error_text),
-        _ => (t.bad_request_title, t.invalid_input),
-    };
-    let mut page = error_page(lang, status, title, text, Some(request_id.to_owned()));
+    let mut page = error_page(lang, response.status(), "", Some(request_id.to_owned()));
     for name in [header::ALLOW, header::RETRY_AFTER] {
         if let Some(value) = response.headers().get(&name) {
             page.headers_mut().insert(name, value.clone());
@@ -254,8 +254,7 @@ pub fn as_error_page(lang: Lang, response: Response, request_id: &str) -> Respon
 /// Renders a template, or a server error page.
 pub fn render<T: Template>(template: &T, headers: &HeaderMap) -> Result<String, PageError> {
     // askama's own hint is the templates' text alone; a listing is 15 KB
-    // once its loops have run, and growing to it copied the page four
-    // times over.
+    // once its loops have run, and each growth to it copies the page.
     let mut html = String::with_capacity(T::SIZE_HINT.max(16 * 1024));
     template
         .render_into(&mut html)

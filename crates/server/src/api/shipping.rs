@@ -477,26 +477,24 @@ pub async fn shipping_options(
         .optional()?
         .ok_or_else(cart_not_found)?;
     check_access(&cart, &caller, &headers)?;
-    let lines: Vec<_> = comptoir_db::cart::cart_lines(&mut conn, cart.id)
-        .await?
-        .into_iter()
-        .filter(|l| l.product_status == "active")
-        .collect();
-    if lines.is_empty() {
-        return Ok(Json(ShippingOptionList { items: Vec::new() }));
-    }
+    let lines = comptoir_db::cart::cart_lines(&mut conn, cart.id).await?;
     let items = options_for(&mut conn, &lines, &country).await?;
     Ok(Json(ShippingOptionList { items }))
 }
 
-/// The ways `lines` (active products only) can travel to `country`,
-/// cheapest first: delivery methods that serve the country and can carry
-/// the weight, and collection in each store that holds every line now.
+/// The ways a cart's `lines` can travel to `country`, cheapest first:
+/// delivery methods that serve the country and can carry the weight, and
+/// collection in each store that holds every line now. Lines whose product
+/// is no longer sold are left out; with none left, there is no way.
 pub async fn options_for(
     conn: &mut PgConnection,
     lines: &[comptoir_db::cart::CartLine],
     country: &str,
 ) -> Result<Vec<ShippingOption>, AppError> {
+    let lines: Vec<&comptoir_db::cart::CartLine> = lines.iter().filter(|l| l.product_status == "active").collect();
+    if lines.is_empty() {
+        return Ok(Vec::new());
+    }
     let goods: i64 = lines
         .iter()
         .map(|l| l.price_minor.saturating_mul(i64::from(l.quantity)))

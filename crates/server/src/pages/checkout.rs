@@ -9,6 +9,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, State};
 use axum::http::{HeaderMap, Method, Request, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use comptoir_domain::orders::OrderStatus;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -216,12 +217,9 @@ async fn render_form(
         form.country.as_str()
     };
     let mut conn = state.db.acquire().await.or_page(headers)?;
-    let lines: Vec<_> = comptoir_db::cart::cart_lines(&mut conn, cart.id)
+    let lines = comptoir_db::cart::cart_lines(&mut conn, cart.id)
         .await
-        .or_page(headers)?
-        .into_iter()
-        .filter(|l| l.product_status == "active")
-        .collect();
+        .or_page(headers)?;
     let options = crate::api::shipping::options_for(&mut conn, &lines, country)
         .await
         .or_page(headers)?;
@@ -510,6 +508,7 @@ pub async fn order(
     }
     let stripe = card.uses_stripe() && (declined.is_some() || card.client_secret.is_some());
     let status = chrome.lang.order_status(&order.status);
+    let lifecycle = OrderStatus::parse(&order.status);
     let html = render(
         &OrderPage {
             chrome,
@@ -524,8 +523,11 @@ pub async fn order(
             id: order.id.to_string(),
             thanks: order.paid_minor >= order.totals.grand_total_minor
                 && order.paid_minor > 0
-                && matches!(order.status.as_str(), "paid" | "processing"),
-            waiting: matches!(order.status.as_str(), "pending_payment" | "awaiting_payment"),
+                && matches!(lifecycle, Some(OrderStatus::Paid | OrderStatus::Processing)),
+            waiting: matches!(
+                lifecycle,
+                Some(OrderStatus::PendingPayment | OrderStatus::AwaitingPayment)
+            ),
             status,
             invoiced: order.invoice_number.is_some(),
             declined,
