@@ -49,7 +49,7 @@ impl fmt::Display for IdempotencyKey {
 }
 
 /// How long stored idempotency keys are kept before the purge may remove them.
-/// ARCHITECTURE.md promises at least 24 h; two days leaves room for clients
+/// Keys are promised for at least 24 h (docs/API-DESIGN.md); two days leaves room for clients
 /// that retry across a night.
 pub const IDEMPOTENCY_RETENTION: Duration = Duration::from_secs(48 * 3600);
 

@@ -6,8 +6,8 @@
 //!
 //! Usage: `auth_bench ADDR` (configuration from the environment).
 
+use comptoir_app::config::Config;
 use comptoir_server::auth::Caller;
-use comptoir_server::config::Config;
 use utoipa_axum::router::OpenApiRouter;
 
 async fn plain() -> &'static str {

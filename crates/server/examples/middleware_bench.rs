@@ -7,8 +7,8 @@
 
 use axum::Router;
 use axum::routing::get;
+use comptoir_app::config::Config;
 use comptoir_server::api::platform::health;
-use comptoir_server::config::Config;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use secrecy::ExposeSecret;
 
-use crate::config::Config;
+use comptoir_app::config::Config;
 
 #[derive(Debug, Parser)]
 #[command(name = "comptoir", version, about = "Comptoir commerce platform")]
@@ -179,7 +179,7 @@ pub fn main() -> ExitCode {
                 println!(
                     "restored {} into {}",
                     from.display(),
-                    crate::config::redact_url_password(&into)
+                    comptoir_app::config::redact_url_password(&into)
                 );
                 Ok(())
             }

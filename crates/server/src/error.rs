@@ -1,5 +1,7 @@
-//! One error type for every handler, answered as an RFC 9457
-//! `application/problem+json` document with a stable dotted `code`.
+//! The error every handler answers: a use case's [`AppError`] given its
+//! HTTP status and headers, or a refusal of the HTTP layer itself, answered
+//! as an RFC 9457 `application/problem+json` document with a stable dotted
+//! `code`.
 //!
 //! The cause of a 5xx goes to the log, inside the request's span (so with its
 //! request id); the client only ever sees an opaque message.
@@ -8,6 +10,7 @@ use std::borrow::Cow;
 
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use comptoir_app::{AppError, ErrorKind};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -39,29 +42,11 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
 }
 
-/// One invalid field of a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
-pub struct FieldError {
-    /// Dotted path of the field in the request (`shipping_address.postal_code`).
-    pub field: String,
-    /// Stable code: `required`, `invalid_type`, `invalid`, `too_long`...
-    pub code: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            code: code.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use comptoir_app::FieldError;
 
 /// An error a handler returns.
 #[derive(Debug)]
-pub struct AppError {
+pub struct ApiError {
     status: StatusCode,
     code: Cow<'static, str>,
     detail: Cow<'static, str>,
@@ -71,7 +56,7 @@ pub struct AppError {
     cause: Option<anyhow::Error>,
 }
 
-impl AppError {
+impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
         Self {
             status,
@@ -185,7 +170,7 @@ impl AppError {
 }
 
 /// `code: detail`, for the command line, which has no problem document.
-impl std::fmt::Display for AppError {
+impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.code, self.detail)?;
         for error in &self.errors {
@@ -195,7 +180,7 @@ impl std::fmt::Display for AppError {
     }
 }
 
-impl IntoResponse for AppError {
+impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if self.status.is_server_error() {
             let request_id = crate::telemetry::current_request_id();
@@ -216,44 +201,61 @@ impl IntoResponse for AppError {
     }
 }
 
-impl From<comptoir_db::Error> for AppError {
-    /// The generic mapping; handlers map the outcomes they expect (a taken
-    /// email, a missing product) to their own codes before this applies.
+impl From<AppError> for ApiError {
+    /// A use case's refusal, answered with the status its kind stands for
+    /// and the headers its facts call for.
+    fn from(err: AppError) -> Self {
+        let parts = err.into_parts();
+        let status = match parts.kind {
+            ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::StaleVersion => StatusCode::PRECONDITION_FAILED,
+            ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorKind::Upstream => StatusCode::BAD_GATEWAY,
+            ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let mut headers = Vec::new();
+        if let Some(seconds) = parts.retry_after {
+            headers.push((header::RETRY_AFTER, HeaderValue::from(seconds)));
+        }
+        if parts.kind == ErrorKind::Unauthenticated {
+            headers.push((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if let Some(tag) = parts
+            .current_version
+            .and_then(|tag| HeaderValue::try_from(tag.as_ref()).ok())
+        {
+            headers.push((header::ETAG, tag));
+        }
+        Self {
+            status,
+            code: parts.code,
+            detail: parts.detail,
+            errors: parts.errors,
+            headers,
+            cause: parts.cause,
+        }
+    }
+}
+
+impl From<comptoir_db::Error> for ApiError {
     fn from(err: comptoir_db::Error) -> Self {
-        use comptoir_db::Error as Db;
-        match err {
-            Db::NotFound => Self::not_found("resource.not_found", "No such resource."),
-            Db::Conflict { constraint } => Self::conflict(
-                "resource.conflict",
-                format!("The request conflicts with an existing resource ({constraint})."),
-            ),
-            Db::ForeignKey { constraint } => Self::conflict(
-                "resource.reference",
-                format!("The request refers to a missing or still-used resource ({constraint})."),
-            ),
-            Db::Check { constraint } => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "resource.invalid",
-                format!("The request breaks a rule of the data ({constraint})."),
-            ),
-            Db::Retryable(cause) => Self::unavailable(cause),
-            Db::Other(cause) => Self::internal(cause),
-        }
+        AppError::from(err).into()
     }
 }
 
-/// A connection that cannot be had (pool exhausted, database down) is a
-/// 503 the client may retry; anything else is classified like a query error.
-impl From<sqlx::Error> for AppError {
+impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        match err {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => Self::unavailable(err),
-            other => comptoir_db::Error::from(other).into(),
-        }
+        AppError::from(err).into()
     }
 }
 
-impl From<anyhow::Error> for AppError {
+impl From<anyhow::Error> for ApiError {
     fn from(err: anyhow::Error) -> Self {
         Self::internal(err)
     }
@@ -261,7 +263,7 @@ impl From<anyhow::Error> for AppError {
 
 /// The problem answer for a bare status produced below the handlers (an
 /// unknown route, a wrong method, a body over the limit, a panic).
-pub fn problem_for_status(status: StatusCode) -> AppError {
+pub fn problem_for_status(status: StatusCode) -> ApiError {
     let (code, detail): (&'static str, &'static str) = match status {
         StatusCode::NOT_FOUND => ("route.not_found", "No resource lives at this address."),
         StatusCode::METHOD_NOT_ALLOWED => (
@@ -290,5 +292,5 @@ pub fn problem_for_status(status: StatusCode) -> AppError {
         StatusCode::UNAUTHORIZED => ("auth.unauthenticated", "Authentication is required."),
         _ => ("request.invalid", "The request cannot be served."),
     };
-    AppError::new(status, code, detail)
+    ApiError::new(status, code, detail)
 }

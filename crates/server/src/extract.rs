@@ -11,14 +11,14 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{AppError, FieldError, problem_for_status};
+use crate::error::{ApiError, FieldError, problem_for_status};
 
 /// A JSON request body, or a JSON response.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
-    type Rejection = AppError;
+    type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = json_body_bytes(req, state).await?;
@@ -27,9 +27,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
 }
 
 /// Checks the `Content-Type` and reads the body within the size limit.
-pub async fn json_body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, AppError> {
+pub async fn json_body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
     if !is_json_content_type(req.headers()) {
-        return Err(AppError::new(
+        return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "request.unsupported_media_type",
             "Send the body as JSON with Content-Type: application/json.",
@@ -38,11 +38,11 @@ pub async fn json_body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<
     Bytes::from_request(req, state).await.map_err(body_rejection)
 }
 
-fn body_rejection(rejection: BytesRejection) -> AppError {
+fn body_rejection(rejection: BytesRejection) -> ApiError {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         problem_for_status(StatusCode::PAYLOAD_TOO_LARGE)
     } else {
-        AppError::bad_request("request.unreadable_body", "The request body could not be read.")
+        ApiError::bad_request("request.unreadable_body", "The request body could not be read.")
     }
 }
 
@@ -56,7 +56,7 @@ fn is_json_content_type(headers: &HeaderMap) -> bool {
 
 /// Parses a JSON body: malformed JSON is a 400; a well-formed body with
 /// missing or mistyped fields is a 422 naming each field.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
@@ -67,14 +67,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     Ok(value)
 }
 
-fn json_error(path: &str, err: &serde_json::Error) -> AppError {
+fn json_error(path: &str, err: &serde_json::Error) -> ApiError {
     use serde_json::error::Category;
     match err.classify() {
-        Category::Syntax | Category::Eof | Category::Io => AppError::bad_request(
+        Category::Syntax | Category::Eof | Category::Io => ApiError::bad_request(
             "request.malformed_json",
             format!("The request body is not valid JSON: {}.", without_position(err)),
         ),
-        Category::Data => AppError::validation(vec![field_error(path, &without_position(err))]),
+        Category::Data => ApiError::validation(vec![field_error(path, &without_position(err))]),
     }
 }
 
@@ -126,7 +126,7 @@ impl<T: Serialize> IntoResponse for Json<T> {
                 body,
             )
                 .into_response(),
-            Err(err) => AppError::internal(err).into_response(),
+            Err(err) => ApiError::internal(err).into_response(),
         }
     }
 }
@@ -137,14 +137,14 @@ impl<T: Serialize> IntoResponse for Json<T> {
 pub struct Path<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
-    type Rejection = AppError;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         #[expect(clippy::disallowed_types, reason = "the wrapper that replaces it")]
         let raw = axum::extract::Path::<T>::from_request_parts(parts, state).await;
         match raw {
             Ok(axum::extract::Path(value)) => Ok(Self(value)),
-            Err(_) => Err(AppError::not_found("resource.not_found", "No such resource.")),
+            Err(_) => Err(ApiError::not_found("resource.not_found", "No such resource.")),
         }
     }
 }
@@ -154,7 +154,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
 pub struct Query<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
-    type Rejection = AppError;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
@@ -162,7 +162,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
         serde_path_to_error::deserialize(deserializer).map(Self).map_err(|err| {
             let path = err.path().to_string();
             let message = err.into_inner().to_string();
-            AppError::validation(vec![field_error(&path, &message)])
+            ApiError::validation(vec![field_error(&path, &message)])
         })
     }
 }

@@ -14,8 +14,29 @@ use tower::util::option_layer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use self::observe::RequestContext;
-use crate::config::Config;
 use crate::error::problem_for_status;
+use comptoir_app::config::Config;
+
+/// How a browser's errors become pages, supplied by whoever assembles the
+/// application (`app.rs` hands in the pages' renderer), so that middleware
+/// never depends on the pages.
+#[derive(Clone, Copy)]
+pub struct ErrorPages {
+    /// For a request that asks for a page, the language its error page is
+    /// written in (a code the renderer understands); `None` answers problems.
+    pub page_language: fn(&axum::extract::Request) -> Option<&'static str>,
+    /// The error page standing for a problem answer, with the request's id;
+    /// other answers are given back as they are.
+    pub render: fn(&'static str, Response, &str) -> Response,
+}
+
+impl ErrorPages {
+    /// Problem documents for everyone (a program, a test without pages).
+    pub const NONE: ErrorPages = ErrorPages {
+        page_language: |_| None,
+        render: |_, response, _| response,
+    };
+}
 
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub const X_INSTANCE_ID: HeaderName = HeaderName::from_static("x-instance-id");
@@ -29,9 +50,9 @@ pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key
 /// The layers are composed once and applied with a single `Router::layer`:
 /// each `Router::layer` call boxes the route again, and that box is cloned
 /// on every request, which cost a fifth of the throughput of a small answer.
-pub fn apply(router: Router, config: &Config) -> Router {
+pub fn apply(router: Router, config: &Config, error_pages: ErrorPages) -> Router {
     let stack = ServiceBuilder::new()
-        .layer(observe::ObserveLayer::from_config(config))
+        .layer(observe::ObserveLayer::new(config, error_pages))
         .layer(option_layer(cors_layer(&config.cors_allowed_origins)))
         .layer(compress::CompressLayer)
         // Every extractor reads the body through `Bytes`, which enforces

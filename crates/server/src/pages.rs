@@ -23,7 +23,7 @@ use axum::routing::get;
 use self::i18n::{Lang, Texts};
 use self::session::WebSession;
 use crate::app::AppState;
-use crate::error::AppError;
+use crate::error::ApiError;
 
 /// Every page route; mounted beside the API.
 pub fn router() -> Router<AppState> {
@@ -152,11 +152,11 @@ struct ErrorPage<'a> {
 
 pub struct PageError {
     lang: Lang,
-    error: AppError,
+    error: ApiError,
 }
 
 impl PageError {
-    pub fn new(headers: &HeaderMap, error: AppError) -> Self {
+    pub fn new(headers: &HeaderMap, error: ApiError) -> Self {
         Self {
             lang: Lang::of(headers),
             error,
@@ -230,6 +230,17 @@ pub fn page_language(request: &axum::extract::Request) -> Option<Lang> {
     (html && !elsewhere).then(|| Lang::of(request.headers()))
 }
 
+/// [`page_language`] as the middleware's hook names it: the language's code.
+pub fn page_language_code(request: &axum::extract::Request) -> Option<&'static str> {
+    page_language(request).map(Lang::code)
+}
+
+/// [`as_error_page`] as the middleware's hook calls it, with the code
+/// [`page_language_code`] gave.
+pub fn as_error_page_in(code: &'static str, response: Response, request_id: &str) -> Response {
+    as_error_page(Lang::parse(code).unwrap_or(Lang::Fr), response, request_id)
+}
+
 /// A problem document that the framework wrote for a page (a panic, a
 /// timeout, a method or a body the route refuses, an address it cannot
 /// parse), as the error page with the request's id; its cause was logged
@@ -258,7 +269,7 @@ pub fn render<T: Template>(template: &T, headers: &HeaderMap) -> Result<String, 
     let mut html = String::with_capacity(T::SIZE_HINT.max(16 * 1024));
     template
         .render_into(&mut html)
-        .map_err(|e| PageError::new(headers, AppError::internal(e)))?;
+        .map_err(|e| PageError::new(headers, ApiError::internal(e)))?;
     Ok(html)
 }
 
@@ -321,7 +332,7 @@ pub fn path_id(
     detail: &'static str,
 ) -> Result<uuid::Uuid, PageError> {
     raw.parse()
-        .map_err(|_| PageError::new(headers, AppError::not_found(code, detail)))
+        .map_err(|_| PageError::new(headers, ApiError::not_found(code, detail)))
 }
 
 /// The answer for a path no route has: a problem under `/api/`, a page
@@ -330,5 +341,5 @@ pub async fn not_found(uri: Uri, headers: HeaderMap) -> Response {
     if uri.path().starts_with("/api/") {
         return crate::api::platform::not_found().await.into_response();
     }
-    PageError::new(&headers, AppError::not_found("page.not_found", "No such page.")).into_response()
+    PageError::new(&headers, ApiError::not_found("page.not_found", "No such page.")).into_response()
 }

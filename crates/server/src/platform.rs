@@ -1,5 +1,3 @@
-//! Platform mechanisms handlers and workers build on.
+//! Platform mechanisms as the API meets them: the `Idempotency-Key` extractors.
 
 pub mod idempotency;
-pub mod maintenance;
-pub mod outbox;

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::api::catalog::import::import_csv;
-use crate::api::catalog::rules::RuleCache;
+use comptoir_app::catalog::rules::RuleCache;
 
 /// The demo catalog: a Breton sports retailer's range and a cooper's oak
 /// barrels, one row per variant, in the import format

@@ -14,9 +14,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::app::AppState;
-use crate::cache::Cache;
-use crate::config::Config;
-use crate::platform::outbox::{Handlers, OutboxWorker, WorkerSettings};
+use comptoir_app::cache::Cache;
+use comptoir_app::config::Config;
+use comptoir_app::platform::outbox::{Handlers, OutboxWorker, WorkerSettings};
 
 /// Connects (creating the database if needed) and applies migrations.
 pub async fn open_database(config: &Config) -> anyhow::Result<PgPool> {
@@ -35,12 +35,12 @@ pub async fn open_database(config: &Config) -> anyhow::Result<PgPool> {
 
 pub fn state(config: Config, db: PgPool) -> AppState {
     let cache = Cache::from_config(&config);
-    AppState::new(crate::app::Shared {
-        auth: crate::auth::Auth::new(&config, cache.clone()),
-        cipher: crate::crypto::FieldCipher::new(&config.data_keys),
+    AppState::new(comptoir_app::Services {
+        auth: comptoir_app::identity::Auth::new(&config, cache.clone()),
+        cipher: comptoir_app::crypto::FieldCipher::new(&config.data_keys),
         catalog_rules: Default::default(),
         stock: Default::default(),
-        gateways: crate::payments::Gateways::from_config(&config, &db),
+        gateways: comptoir_app::payments::Gateways::from_config(&config, &db),
         cache,
         config,
         db,
@@ -166,10 +166,13 @@ pub fn spawn_workers(state: &AppState, shutdown: watch::Receiver<bool>) -> Vec<J
     let outbox = OutboxWorker::new(state.db.clone(), Handlers::for_app(state), settings);
     vec![
         tokio::spawn(outbox.run(shutdown.clone())),
-        tokio::spawn(crate::platform::maintenance::run(state.db.clone(), shutdown.clone())),
-        tokio::spawn(crate::inventory::run_expiry(state.db.clone(), shutdown.clone())),
-        tokio::spawn(crate::orders::run_overdue(state.clone(), shutdown.clone())),
-        tokio::spawn(crate::payments::run_reconciliation(state.clone(), shutdown)),
+        tokio::spawn(comptoir_app::platform::maintenance::run(
+            state.db.clone(),
+            shutdown.clone(),
+        )),
+        tokio::spawn(comptoir_app::inventory::run_expiry(state.db.clone(), shutdown.clone())),
+        tokio::spawn(comptoir_app::orders::run_overdue(state.clone(), shutdown.clone())),
+        tokio::spawn(comptoir_app::payments::run_reconciliation(state.clone(), shutdown)),
     ]
 }
 

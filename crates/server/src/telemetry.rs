@@ -13,7 +13,7 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-use crate::config::LogFormat;
+use comptoir_app::config::LogFormat;
 
 /// Keeps the log flusher alive; lines written before it drops are flushed.
 pub type LogGuard = batch::BatchGuard;

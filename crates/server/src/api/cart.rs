@@ -14,11 +14,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::api::catalog::variants::{OptionPair, options_of};
-use crate::auth::tokens::secret_hash;
 use crate::auth::{MaybeCaller, Principal};
-use crate::documents::euros;
-use crate::error::{AppError, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, Path};
+use comptoir_app::documents::euros;
+use comptoir_app::identity::tokens::secret_hash;
 
 pub type State = axum::extract::State<crate::app::AppState>;
 
@@ -186,13 +186,13 @@ pub fn price(cart: &Cart, lines: Vec<CartLine>) -> CartView {
     }
 }
 
-pub fn cart_not_found() -> AppError {
-    AppError::not_found("cart.not_found", "No such cart.")
+pub fn cart_not_found() -> ApiError {
+    ApiError::not_found("cart.not_found", "No such cart.")
 }
 
 /// The cart, if the caller may reach it: its owner, or anyone holding its
 /// token when it has no owner. Anyone else gets 404.
-pub fn check_access(cart: &Cart, caller: &MaybeCaller, headers: &HeaderMap) -> Result<(), AppError> {
+pub fn check_access(cart: &Cart, caller: &MaybeCaller, headers: &HeaderMap) -> Result<(), ApiError> {
     match cart.user_id {
         Some(owner) => match &caller.0 {
             Some(Principal::User(user)) if user.id == owner => Ok(()),
@@ -220,7 +220,7 @@ pub fn guest_token_opens(cart: &Cart, token: &str) -> bool {
     cart.user_id.is_none() && !token.is_empty() && secret_hash(token) == cart.token_hash
 }
 
-pub async fn view_of(conn: &mut PgConnection, cart: &Cart) -> Result<CartView, AppError> {
+pub async fn view_of(conn: &mut PgConnection, cart: &Cart) -> Result<CartView, ApiError> {
     let lines = db::cart_lines(conn, cart.id).await?;
     Ok(price(cart, lines))
 }
@@ -237,8 +237,8 @@ pub async fn view_of(conn: &mut PgConnection, cart: &Cart) -> Result<CartView, A
         (status = 401, description = "Credentials were sent and are not valid", body = crate::error::Problem),
     )
 )]
-pub async fn create_cart(state: State, caller: MaybeCaller) -> Result<Response, AppError> {
-    let token = crate::auth::tokens::new_secret("cart_");
+pub async fn create_cart(state: State, caller: MaybeCaller) -> Result<Response, ApiError> {
+    let token = comptoir_app::identity::tokens::new_secret("cart_");
     let owner = match &caller.0 {
         Some(Principal::User(user)) => Some(user.id),
         _ => None,
@@ -267,7 +267,7 @@ pub async fn get_cart(
     caller: MaybeCaller,
     headers: HeaderMap,
     Path(id): Path<Uuid>,
-) -> Result<Json<CartView>, AppError> {
+) -> Result<Json<CartView>, ApiError> {
     let mut conn = state.db.acquire().await?;
     let cart = db::get_cart(&mut conn, id)
         .await
@@ -292,8 +292,8 @@ pub struct UpdateItemRequest {
     pub quantity: i32,
 }
 
-fn quantity_error(field: &str) -> AppError {
-    AppError::validation(vec![FieldError::new(
+fn quantity_error(field: &str) -> ApiError {
+    ApiError::validation(vec![FieldError::new(
         field,
         "out_of_range",
         format!("1 to {MAX_QUANTITY} units of a variant per cart"),
@@ -301,17 +301,17 @@ fn quantity_error(field: &str) -> AppError {
 }
 
 /// After a change: the cart marked as changed, then answered as it is now.
-pub async fn changed(conn: &mut PgConnection, cart_id: Uuid) -> Result<CartView, AppError> {
+pub async fn changed(conn: &mut PgConnection, cart_id: Uuid) -> Result<CartView, ApiError> {
     db::touch_cart(conn, cart_id).await?;
     let cart = db::get_cart(conn, cart_id).await?;
     view_of(conn, &cart).await
 }
 
 /// 404 unless the cart has this line.
-pub async fn check_line(conn: &mut PgConnection, cart_id: Uuid, item_id: Uuid) -> Result<(), AppError> {
+pub async fn check_line(conn: &mut PgConnection, cart_id: Uuid, item_id: Uuid) -> Result<(), ApiError> {
     match db::item_quantity(conn, cart_id, item_id).await? {
         Some(_) => Ok(()),
-        None => Err(AppError::not_found("cart.item_not_found", "No such line in this cart.")),
+        None => Err(ApiError::not_found("cart.item_not_found", "No such line in this cart.")),
     }
 }
 
@@ -321,7 +321,7 @@ async fn cart_for_change(
     caller: &MaybeCaller,
     headers: &HeaderMap,
     id: Uuid,
-) -> Result<Cart, AppError> {
+) -> Result<Cart, ApiError> {
     let cart = db::lock_cart(conn, id).await.optional()?.ok_or_else(cart_not_found)?;
     check_access(&cart, caller, headers)?;
     Ok(cart)
@@ -347,7 +347,7 @@ pub async fn add_item(
     headers: HeaderMap,
     Path(id): Path<Uuid>,
     Json(request): Json<AddItemRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let mut tx = state.db.begin().await?;
     let cart = cart_for_change(&mut tx, &caller, &headers, id).await?;
     add_units(&mut tx, &cart, request.variant_id, request.quantity).await?;
@@ -358,7 +358,7 @@ pub async fn add_item(
 
 /// Adds `quantity` units of a variant of an active product to a locked
 /// cart (the API and the shop's pages both go through here).
-pub async fn add_units(conn: &mut PgConnection, cart: &Cart, variant_id: Uuid, quantity: i32) -> Result<(), AppError> {
+pub async fn add_units(conn: &mut PgConnection, cart: &Cart, variant_id: Uuid, quantity: i32) -> Result<(), ApiError> {
     if !(1..=MAX_QUANTITY).contains(&quantity) {
         return Err(quantity_error("quantity"));
     }
@@ -368,14 +368,14 @@ pub async fn add_units(conn: &mut PgConnection, cart: &Cart, variant_id: Uuid, q
         None => None,
     };
     let (Some(variant), Some(product)) = (variant, product) else {
-        return Err(AppError::validation(vec![FieldError::new(
+        return Err(ApiError::validation(vec![FieldError::new(
             "variant_id",
             "not_found",
             "no such variant",
         )]));
     };
     if product.status != "active" {
-        return Err(AppError::validation(vec![FieldError::new(
+        return Err(ApiError::validation(vec![FieldError::new(
             "variant_id",
             "unavailable",
             "this product is not for sale",
@@ -390,7 +390,7 @@ pub async fn add_units(conn: &mut PgConnection, cart: &Cart, variant_id: Uuid, q
 }
 
 /// Sets a line's quantity (1 to 99) in a locked cart.
-pub async fn set_units(conn: &mut PgConnection, cart: &Cart, item_id: Uuid, quantity: i32) -> Result<(), AppError> {
+pub async fn set_units(conn: &mut PgConnection, cart: &Cart, item_id: Uuid, quantity: i32) -> Result<(), ApiError> {
     check_line(conn, cart.id, item_id).await?;
     if !(1..=MAX_QUANTITY).contains(&quantity) {
         return Err(quantity_error("quantity"));
@@ -419,7 +419,7 @@ pub async fn update_item(
     headers: HeaderMap,
     Path((id, item_id)): Path<(Uuid, Uuid)>,
     Json(request): Json<UpdateItemRequest>,
-) -> Result<Json<CartView>, AppError> {
+) -> Result<Json<CartView>, ApiError> {
     let mut tx = state.db.begin().await?;
     let cart = cart_for_change(&mut tx, &caller, &headers, id).await?;
     set_units(&mut tx, &cart, item_id, request.quantity).await?;
@@ -445,7 +445,7 @@ pub async fn delete_item(
     caller: MaybeCaller,
     headers: HeaderMap,
     Path((id, item_id)): Path<(Uuid, Uuid)>,
-) -> Result<Json<CartView>, AppError> {
+) -> Result<Json<CartView>, ApiError> {
     let mut tx = state.db.begin().await?;
     let cart = cart_for_change(&mut tx, &caller, &headers, id).await?;
     check_line(&mut tx, cart.id, item_id).await?;
@@ -461,7 +461,7 @@ pub async fn delete_item(
 /// already held) and by the most a cart holds, and the guest cart goes.
 /// An unknown or already merged token changes nothing. Answers the
 /// account's cart, when there is one now.
-pub async fn merge_guest_cart(conn: &mut PgConnection, user_id: Uuid, token: &str) -> Result<Option<Uuid>, AppError> {
+pub async fn merge_guest_cart(conn: &mut PgConnection, user_id: Uuid, token: &str) -> Result<Option<Uuid>, ApiError> {
     let Some(guest) = db::lock_guest_cart_by_token(conn, &secret_hash(token)).await? else {
         return Ok(None);
     };

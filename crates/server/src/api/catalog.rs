@@ -12,7 +12,6 @@ pub mod favorites;
 pub mod import;
 pub mod listing;
 pub mod products;
-pub mod rules;
 pub mod variants;
 
 use std::sync::Arc;
@@ -30,7 +29,7 @@ use serde::Serialize;
 
 use crate::app::AppState;
 use crate::auth::{Caller, Principal};
-use crate::error::{AppError, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::extract::Json;
 use crate::http::RequestContext;
 
@@ -44,14 +43,14 @@ pub const NAMESPACE: &str = "catalog";
 pub struct IfMatch(pub Option<i32>);
 
 impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
-    type Rejection = AppError;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let Some(raw) = parts.headers.get(header::IF_MATCH) else {
             return Ok(Self(None));
         };
         let invalid = || {
-            AppError::bad_request(
+            ApiError::bad_request(
                 "request.invalid_if_match",
                 "If-Match names the version of the resource as its ETag gave it, such as \"3\".",
             )
@@ -69,9 +68,9 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
 
 impl IfMatch {
     /// 412 when the caller edited an older version than the stored one.
-    pub fn check(self, current: i32) -> Result<(), AppError> {
+    pub fn check(self, current: i32) -> Result<(), ApiError> {
         match self.0 {
-            Some(expected) if expected != current => Err(AppError::new(
+            Some(expected) if expected != current => Err(ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
                 "precondition.failed",
                 format!(
@@ -96,14 +95,14 @@ pub fn versioned<T: Serialize>(status: StatusCode, version: i32, body: T) -> Res
 
 /// Who may maintain the catalog: administrators and API keys with
 /// `catalog:write`. The actor is written in the audit log.
-pub fn catalog_writer(caller: &Caller) -> Result<Actor, AppError> {
+pub fn catalog_writer(caller: &Caller) -> Result<Actor, ApiError> {
     caller.require_scope(ApiScope::CatalogWrite)?;
     Ok(actor_of(caller))
 }
 
 /// Who may read the back-office views of the catalog (drafts included).
-pub fn catalog_reader(caller: &Caller) -> Result<(), AppError> {
-    caller.require_scope(ApiScope::CatalogRead)
+pub fn catalog_reader(caller: &Caller) -> Result<(), ApiError> {
+    Ok(caller.require_scope(ApiScope::CatalogRead)?)
 }
 
 fn actor_of(caller: &Principal) -> Actor {
@@ -122,7 +121,7 @@ pub async fn audit(
     action: &str,
     subject: (&str, uuid::Uuid),
     details: serde_json::Value,
-) -> Result<(), AppError> {
+) -> Result<(), ApiError> {
     let subject_id = subject.1.to_string();
     audit::record(
         conn,
@@ -156,7 +155,7 @@ pub async fn new_slug(
     requested: Option<&str>,
     name: &str,
     errors: &mut Vec<FieldError>,
-) -> Result<String, AppError> {
+) -> Result<String, ApiError> {
     if let Some(requested) = requested {
         return match Slug::parse(requested) {
             Ok(slug) => {
@@ -194,7 +193,7 @@ pub async fn changed_slug(
     requested: &str,
     current: &str,
     errors: &mut Vec<FieldError>,
-) -> Result<String, AppError> {
+) -> Result<String, ApiError> {
     if requested == current {
         return Ok(current.to_owned());
     }
@@ -217,7 +216,7 @@ static PARSED: std::sync::LazyLock<
 
 impl CachedBody {
     /// The answer parsed, once per version of its body.
-    pub async fn parsed<T>(&self) -> Result<std::sync::Arc<T>, AppError>
+    pub async fn parsed<T>(&self) -> Result<std::sync::Arc<T>, ApiError>
     where
         T: serde::de::DeserializeOwned + Send + Sync + 'static,
     {
@@ -230,7 +229,7 @@ impl CachedBody {
             return Ok(hit);
         }
         let value: std::sync::Arc<T> =
-            std::sync::Arc::new(serde_json::from_slice(&answer.body).map_err(AppError::internal)?);
+            std::sync::Arc::new(serde_json::from_slice(&answer.body).map_err(ApiError::internal)?);
         PARSED.insert(key, value.clone()).await;
         Ok(value)
     }
@@ -309,17 +308,17 @@ fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
 
 /// Serves a public read from the cache, or computes, stores and serves it.
 /// `compute` answers the JSON body.
-pub async fn cached<F>(state: &AppState, headers: &HeaderMap, key: &str, compute: F) -> Result<Response, AppError>
+pub async fn cached<F>(state: &AppState, headers: &HeaderMap, key: &str, compute: F) -> Result<Response, ApiError>
 where
-    F: AsyncFnOnce() -> Result<Vec<u8>, AppError>,
+    F: AsyncFnOnce() -> Result<Vec<u8>, ApiError>,
 {
     Ok(cached_body(state, key, compute).await?.respond(headers))
 }
 
 /// The cached answer under `key`, or `compute`'s, stored for the next read.
-pub async fn cached_body<F>(state: &AppState, key: &str, compute: F) -> Result<CachedBody, AppError>
+pub async fn cached_body<F>(state: &AppState, key: &str, compute: F) -> Result<CachedBody, ApiError>
 where
-    F: AsyncFnOnce() -> Result<Vec<u8>, AppError>,
+    F: AsyncFnOnce() -> Result<Vec<u8>, ApiError>,
 {
     let ttl = state.config.catalog_cache_ttl;
     if ttl.is_zero() {

@@ -34,48 +34,14 @@ use crate::api::orders::{OrderView, PaymentView, load_view};
 use crate::api::shipping::{ShippingKind, options_for};
 use crate::app::AppState;
 use crate::auth::{MaybeCaller, Principal};
-use crate::error::{AppError, FieldError};
-use crate::orders::{CARD_PAYMENT_WINDOW, OrderEmail, RESERVATION_GRACE, TRANSFER_PAYMENT_WINDOW, queue_email};
-use crate::platform::idempotency::{IdempotentSession, key_reused};
+use crate::error::{ApiError, FieldError};
+use crate::platform::idempotency::IdempotentSession;
+use comptoir_app::orders::{CARD_PAYMENT_WINDOW, OrderEmail, RESERVATION_GRACE, TRANSFER_PAYMENT_WINDOW, queue_email};
+use comptoir_app::platform::idempotency::key_reused;
 
 pub type State = axum::extract::State<AppState>;
 
-/// A postal address as given at checkout.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct AddressInput {
-    #[schema(example = "Maëlys")]
-    pub first_name: String,
-    #[schema(example = "Le Gall")]
-    pub last_name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub company: Option<String>,
-    #[schema(example = "12 rue de Siam")]
-    pub line1: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub line2: Option<String>,
-    #[schema(example = "29200")]
-    pub postal_code: String,
-    #[schema(example = "Brest")]
-    pub city: String,
-    /// ISO 3166-1 alpha-2.
-    #[schema(example = "FR")]
-    pub country: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-}
-
-/// How the customer pays.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum PaymentMethodInput {
-    /// A card token from the gateway (never a card number). With the test
-    /// gateway: `tok_visa`, `tok_chargeDeclined`, `tok_threeDSecure`.
-    Card { token: String },
-    /// Paid by transfer: the order waits in `awaiting_payment` until an
-    /// administrator records the transfer.
-    BankTransfer,
-}
+pub use comptoir_app::checkout::{AddressInput, PaymentMethodInput};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -188,7 +154,7 @@ pub fn token_error(token: &str) -> Option<FieldError> {
     )
 }
 
-fn check(request: &CheckoutRequest) -> Result<Checked, AppError> {
+fn check(request: &CheckoutRequest) -> Result<Checked, ApiError> {
     let mut errors = Vec::new();
     let email = match Email::parse(&request.email) {
         Ok(email) => email.as_str().to_owned(),
@@ -215,7 +181,7 @@ fn check(request: &CheckoutRequest) -> Result<Checked, AppError> {
     {
         errors.push(error);
     }
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     Ok(Checked {
         cart_id: request.cart_id,
         email,
@@ -257,14 +223,14 @@ pub async fn checkout(
     caller: MaybeCaller,
     headers: HeaderMap,
     request: IdempotentSession<CheckoutRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let checked = check(&request.body)?;
     // Run to the end even if the client goes away: a charge that was made
     // must be recorded.
     let state = state.0.clone();
     tokio::spawn(async move { place_and_pay(state, caller, headers, request, checked).await })
         .await
-        .map_err(AppError::internal)?
+        .map_err(ApiError::internal)?
 }
 
 async fn place_and_pay(
@@ -273,22 +239,22 @@ async fn place_and_pay(
     headers: HeaderMap,
     mut request: IdempotentSession<CheckoutRequest>,
     checked: Checked,
-) -> Result<Response, AppError> {
-    let (scope, key) = (request.scope.clone(), request.key.as_str().to_owned());
+) -> Result<Response, ApiError> {
+    let (scope, key) = (request.keyed().scope.0.clone(), request.keyed().key.as_str().to_owned());
     let existing = db::find_by_checkout_key(request.conn(), &scope, &key).await?;
     let (order, payment) = match existing {
         Some(order) => {
-            if order.checkout_hash.as_deref() != Some(request.request_hash.as_slice()) {
-                return Err(key_reused());
+            if order.checkout_hash.as_deref() != Some(request.keyed().request_hash.as_slice()) {
+                return Err(key_reused().into());
             }
             let payment = payments_db::payments_of_order(request.conn(), order.id)
                 .await?
                 .pop()
-                .ok_or_else(|| AppError::internal(anyhow::anyhow!("order {} has no payment", order.number)))?;
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("order {} has no payment", order.number)))?;
             (order, payment)
         }
         None => {
-            let hash = request.request_hash.clone();
+            let hash = request.keyed().request_hash.clone();
             let mut tx = request.conn().begin().await.map_err(comptoir_db::Error::from)?;
             let placed = place(&state, &mut tx, &caller, &headers, &checked, &scope, &key, hash).await?;
             tx.commit().await.map_err(comptoir_db::Error::from)?;
@@ -297,7 +263,7 @@ async fn place_and_pay(
     };
     let payment = match (&checked.payment_method, payment.status.as_str()) {
         (PaymentMethodInput::Card { token }, "processing") => {
-            crate::payments::run_charge(&state, request.conn(), &payment, token).await?
+            comptoir_app::payments::run_charge(&state, request.conn(), &payment, token).await?
         }
         _ => payment,
     };
@@ -328,7 +294,7 @@ async fn place(
     scope: &str,
     key: &str,
     request_hash: Vec<u8>,
-) -> Result<(Order, Payment), AppError> {
+) -> Result<(Order, Payment), ApiError> {
     let cart = cart_db::lock_cart(conn, checked.cart_id)
         .await
         .optional()?
@@ -336,7 +302,7 @@ async fn place(
     check_access(&cart, caller, headers)?;
     let lines = cart_db::cart_lines(conn, cart.id).await?;
     if let Some(gone) = lines.iter().find(|l| l.product_status != "active") {
-        return Err(AppError::validation(vec![FieldError::new(
+        return Err(ApiError::validation(vec![FieldError::new(
             format!("lines.{}", gone.item_id),
             "unavailable",
             format!("{} is no longer sold; remove it from the cart", gone.product_name),
@@ -345,7 +311,7 @@ async fn place(
     }
     if lines.is_empty() {
         return Err(
-            AppError::validation(vec![FieldError::new("cart_id", "empty", "the cart has nothing in it")])
+            ApiError::validation(vec![FieldError::new("cart_id", "empty", "the cart has nothing in it")])
                 .with_code("cart.empty"),
         );
     }
@@ -354,7 +320,7 @@ async fn place(
         .into_iter()
         .find(|o| o.id == checked.shipping_option_id)
         .ok_or_else(|| {
-            AppError::validation(vec![FieldError::new(
+            ApiError::validation(vec![FieldError::new(
                 "shipping_option_id",
                 "unavailable",
                 "not a shipping option of this cart for this address; ask GET /api/v1/carts/{id}/shipping-options",
@@ -430,12 +396,12 @@ async fn place(
             amount_minor: v.amount_minor,
         })
         .collect();
-    let seal = |address: &AddressInput| -> Result<Vec<u8>, AppError> {
-        let text = serde_json::to_string(address).map_err(AppError::internal)?;
+    let seal = |address: &AddressInput| -> Result<Vec<u8>, ApiError> {
+        let text = serde_json::to_string(address).map_err(ApiError::internal)?;
         state
             .cipher
             .encrypt(&text)
-            .map_err(|err| AppError::internal(anyhow::Error::from(err)))
+            .map_err(|err| ApiError::internal(anyhow::Error::from(err)))
     };
     let user_id = match &caller.0 {
         Some(Principal::User(user)) => Some(user.id),
@@ -452,7 +418,7 @@ async fn place(
             shipping_minor: sums.shipping_minor,
             vat_total_minor: sums.vat_total_minor,
             grand_total_minor: sums.grand_total_minor,
-            vat: serde_json::to_value(&vat).map_err(AppError::internal)?,
+            vat: serde_json::to_value(&vat).map_err(ApiError::internal)?,
             shipping_method_id: Some(option.method_id),
             shipping_option: option.id.clone(),
             shipping_name: option.name.clone(),
@@ -527,12 +493,12 @@ async fn place(
     Ok((order, payment))
 }
 
-fn stock_insufficient(errors: Vec<FieldError>) -> AppError {
+fn stock_insufficient(errors: Vec<FieldError>) -> ApiError {
     let detail = format!(
         "Not enough stock for: {}.",
         errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; ")
     );
-    AppError::conflict("stock.insufficient", detail).with_errors(errors)
+    ApiError::conflict("stock.insufficient", detail).with_errors(errors)
 }
 
 fn rate_of(tax_class: &str) -> u32 {
@@ -549,7 +515,7 @@ pub async fn payment_for(
     order: &Order,
     method: &PaymentMethodInput,
     attempt_key: Option<&str>,
-) -> Result<Payment, AppError> {
+) -> Result<Payment, ApiError> {
     let description = format!("Commande {}", order.number);
     match method {
         PaymentMethodInput::Card { token } => Ok(payments_db::insert_payment(
@@ -557,7 +523,7 @@ pub async fn payment_for(
             &payments_db::NewPayment {
                 order_id: order.id,
                 gateway: state.gateways.for_cards().ok_or_else(|| {
-                    AppError::validation(vec![FieldError::new(
+                    ApiError::validation(vec![FieldError::new(
                         "payment_method",
                         "unavailable",
                         "card payments are not configured on this shop",

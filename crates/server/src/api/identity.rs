@@ -20,9 +20,9 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::auth::ClientInfo;
-use crate::crypto::FieldCipher;
-use crate::error::{AppError, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::http::RequestContext;
+use comptoir_app::crypto::FieldCipher;
 
 /// A role held by an account, with what it holds over.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -95,7 +95,7 @@ impl Account {
         }
     }
 
-    pub async fn load(conn: &mut PgConnection, id: Uuid, cipher: &FieldCipher) -> Result<Self, AppError> {
+    pub async fn load(conn: &mut PgConnection, id: Uuid, cipher: &FieldCipher) -> Result<Self, ApiError> {
         let user = comptoir_db::identity::get_user(conn, id).await?;
         let roles = comptoir_db::identity::roles_of(conn, id).await?;
         Ok(Self::new(user, roles, cipher))
@@ -127,7 +127,7 @@ impl RoleRequest {
 }
 
 /// What an account's roles grant, as access tokens carry them.
-pub async fn grants_of(conn: &mut PgConnection, user_id: Uuid) -> Result<Vec<Grant>, AppError> {
+pub async fn grants_of(conn: &mut PgConnection, user_id: Uuid) -> Result<Vec<Grant>, ApiError> {
     Ok(comptoir_db::identity::roles_of(conn, user_id)
         .await?
         .into_iter()
@@ -136,7 +136,7 @@ pub async fn grants_of(conn: &mut PgConnection, user_id: Uuid) -> Result<Vec<Gra
 }
 
 /// Stores a grant; a store or company that does not exist is a 422.
-pub async fn grant(conn: &mut PgConnection, user_id: Uuid, grant: Grant) -> Result<RoleAssignment, AppError> {
+pub async fn grant(conn: &mut PgConnection, user_id: Uuid, grant: Grant) -> Result<RoleAssignment, ApiError> {
     comptoir_db::identity::grant_role(
         conn,
         user_id,
@@ -146,7 +146,7 @@ pub async fn grant(conn: &mut PgConnection, user_id: Uuid, grant: Grant) -> Resu
     )
     .await
     .map_err(|err| match err {
-        comptoir_db::Error::ForeignKey { .. } => AppError::validation(vec![FieldError::new(
+        comptoir_db::Error::ForeignKey { .. } => ApiError::validation(vec![FieldError::new(
             if matches!(grant.scope(), Scope::Store(_)) {
                 "store_id"
             } else {
@@ -193,7 +193,7 @@ pub async fn record(
     context: Option<&Arc<RequestContext>>,
     client: &ClientInfo,
     event: SecurityEvent<'_>,
-) -> Result<(), AppError> {
+) -> Result<(), ApiError> {
     let subject_id = event.subject.map(|id| id.to_string());
     audit::record(
         conn,
@@ -216,8 +216,8 @@ pub fn encode_cursor(at: OffsetDateTime, id: Uuid) -> String {
     format!("{}.{id}", at.unix_timestamp_nanos())
 }
 
-pub fn decode_cursor(raw: &str) -> Result<(OffsetDateTime, Uuid), AppError> {
-    let invalid = || AppError::validation(vec![FieldError::new("cursor", "invalid", "not a cursor this API gave")]);
+pub fn decode_cursor(raw: &str) -> Result<(OffsetDateTime, Uuid), ApiError> {
+    let invalid = || ApiError::validation(vec![FieldError::new("cursor", "invalid", "not a cursor this API gave")]);
     let (nanos, id) = raw.split_once('.').ok_or_else(invalid)?;
     let at = nanos
         .parse::<i128>()

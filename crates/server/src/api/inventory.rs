@@ -13,13 +13,12 @@ pub mod stock;
 pub mod transfers;
 
 use axum::extract::FromRequestParts;
-use comptoir_db::inventory::Insufficient;
 use comptoir_db::platform::audit::Actor;
 use comptoir_domain::identity::{ApiScope, Role, Scope};
 use uuid::Uuid;
 
 use crate::auth::{Caller, Principal, forbidden};
-use crate::error::{AppError, FieldError};
+use crate::error::{ApiError, FieldError};
 
 pub type State = axum::extract::State<crate::app::AppState>;
 
@@ -41,13 +40,13 @@ impl Reach {
     /// Who may read (`Access::Read`: admins, `inventory:read` keys, managers
     /// and cashiers of a store) or change stock (`Access::Write`: admins,
     /// `inventory:write` keys, managers).
-    pub fn of(caller: &Caller, access: Access) -> Result<Self, AppError> {
+    pub fn of(caller: &Caller, access: Access) -> Result<Self, ApiError> {
         let scope = match access {
             Access::Read => ApiScope::InventoryRead,
             Access::Write => ApiScope::InventoryWrite,
         };
         match &caller.0 {
-            Principal::ApiKey { .. } => caller.require_scope(scope).map(|()| Self::All),
+            Principal::ApiKey { .. } => caller.require_scope(scope).map(|()| Self::All).map_err(ApiError::from),
             Principal::User(user) if user.is_admin() => Ok(Self::All),
             Principal::User(user) => {
                 let stores: Vec<Uuid> = user
@@ -80,7 +79,7 @@ impl Reach {
     }
 
     /// The locations a list may show: `None` for all of them.
-    pub fn filter(&self, asked: Option<Uuid>) -> Result<Option<Vec<Uuid>>, AppError> {
+    pub fn filter(&self, asked: Option<Uuid>) -> Result<Option<Vec<Uuid>>, ApiError> {
         match (self, asked) {
             (_, Some(location)) if self.allows(location) => Ok(Some(vec![location])),
             (_, Some(_)) => Err(location_not_found()),
@@ -90,7 +89,7 @@ impl Reach {
     }
 
     /// 404 for a location out of reach, as for one that does not exist.
-    pub fn check(&self, location: Uuid) -> Result<(), AppError> {
+    pub fn check(&self, location: Uuid) -> Result<(), ApiError> {
         if self.allows(location) {
             Ok(())
         } else {
@@ -108,12 +107,12 @@ pub struct StockWriter {
 }
 
 impl FromRequestParts<crate::app::AppState> for StockWriter {
-    type Rejection = AppError;
+    type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
         state: &crate::app::AppState,
-    ) -> Result<Self, AppError> {
+    ) -> Result<Self, ApiError> {
         let caller = Caller::from_request_parts(parts, state).await?;
         let reach = Reach::of(&caller, Access::Write)?;
         Ok(Self { caller, reach })
@@ -121,11 +120,11 @@ impl FromRequestParts<crate::app::AppState> for StockWriter {
 }
 
 /// `limit` of a list: 1 to 100, `default` when absent.
-pub fn page_limit(limit: Option<i64>, default: i64) -> Result<i64, AppError> {
+pub fn page_limit(limit: Option<i64>, default: i64) -> Result<i64, ApiError> {
     match limit {
         None => Ok(default),
         Some(limit) if (1..=100).contains(&limit) => Ok(limit),
-        Some(_) => Err(AppError::validation(vec![FieldError::new(
+        Some(_) => Err(ApiError::validation(vec![FieldError::new(
             "limit",
             "out_of_range",
             "a whole number from 1 to 100",
@@ -143,35 +142,11 @@ pub fn paged<T>(mut rows: Vec<T>, limit: i64, cursor: impl Fn(&T) -> String) -> 
     (rows, next)
 }
 
-pub fn location_not_found() -> AppError {
-    AppError::not_found("inventory.location_not_found", "No such location.")
+pub fn location_not_found() -> ApiError {
+    ApiError::not_found("inventory.location_not_found", "No such location.")
 }
 
-/// 409 `stock.insufficient`, naming the levels that lack stock.
-pub fn insufficient(lacking: &[Insufficient]) -> AppError {
-    let lines = lacking
-        .iter()
-        .map(|l| {
-            FieldError::new(
-                l.variant_id.to_string(),
-                "stock.insufficient",
-                format!("not enough stock at location {}", l.location_id),
-            )
-        })
-        .collect();
-    AppError::conflict(
-        "stock.insufficient",
-        format!(
-            "Not enough stock: {}.",
-            lacking
-                .iter()
-                .map(|l| format!("variant {} at location {}", l.variant_id, l.location_id))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    )
-    .with_errors(lines)
-}
+pub use comptoir_app::inventory::insufficient;
 
 pub fn actor_of(caller: &Caller) -> Actor {
     match &caller.0 {

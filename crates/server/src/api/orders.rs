@@ -23,13 +23,13 @@ use crate::api::cart::VatLineView;
 use crate::api::catalog::variants::{OptionPair, options_of};
 use crate::api::checkout::{AddressInput, PaymentMethodInput, payment_for};
 use crate::api::inventory::{page_limit, paged};
-use crate::auth::tokens::secret_hash;
 use crate::auth::{Caller, MaybeCaller, Principal};
-use crate::crypto::FieldCipher;
-use crate::error::AppError;
+use crate::error::ApiError;
 use crate::extract::{Json, Path, Query};
-use crate::orders::status_of;
 use crate::platform::idempotency::{Idempotent, IdempotentSession};
+use comptoir_app::crypto::FieldCipher;
+use comptoir_app::identity::tokens::secret_hash;
+use comptoir_app::orders::status_of;
 
 pub type State = axum::extract::State<crate::app::AppState>;
 
@@ -231,7 +231,7 @@ pub fn order_view(order: &Order, lines: &[OrderLine], cipher: &FieldCipher) -> O
 }
 
 /// The order as it is now, with its lines.
-pub async fn load_view(conn: &mut PgConnection, order: &Order, cipher: &FieldCipher) -> Result<OrderView, AppError> {
+pub async fn load_view(conn: &mut PgConnection, order: &Order, cipher: &FieldCipher) -> Result<OrderView, ApiError> {
     let lines = db::order_lines(conn, order.id).await?;
     Ok(order_view(order, &lines, cipher))
 }
@@ -240,7 +240,7 @@ pub async fn load_detail(
     conn: &mut PgConnection,
     order: &Order,
     cipher: &FieldCipher,
-) -> Result<OrderDetail, AppError> {
+) -> Result<OrderDetail, ApiError> {
     let view = load_view(conn, order, cipher).await?;
     let payments = payments_db::payments_of_order(conn, order.id).await?;
     let history = db::history(conn, order.id).await?;
@@ -261,14 +261,14 @@ pub async fn load_detail(
     })
 }
 
-pub fn order_not_found() -> AppError {
-    AppError::not_found("order.not_found", "No such order.")
+pub fn order_not_found() -> ApiError {
+    ApiError::not_found("order.not_found", "No such order.")
 }
 
 /// Who may see an order: its owner, the guest holding the token of the
 /// cart it came from, and the staff (administrators, `orders:read` keys).
 /// Anyone else gets 404, as for an order that does not exist.
-pub fn check_reader(order: &Order, caller: &MaybeCaller, headers: &HeaderMap) -> Result<(), AppError> {
+pub fn check_reader(order: &Order, caller: &MaybeCaller, headers: &HeaderMap) -> Result<(), ApiError> {
     if let Some(principal) = &caller.0 {
         if principal.require_scope(ApiScope::OrdersRead).is_ok() {
             return Ok(());
@@ -284,7 +284,7 @@ pub fn check_reader(order: &Order, caller: &MaybeCaller, headers: &HeaderMap) ->
 
 /// The order's own customer (not the staff): its owner, or the guest with
 /// the cart's token.
-pub fn check_customer(order: &Order, caller: &MaybeCaller, headers: &HeaderMap) -> Result<(), AppError> {
+pub fn check_customer(order: &Order, caller: &MaybeCaller, headers: &HeaderMap) -> Result<(), ApiError> {
     if let (Some(Principal::User(user)), Some(owner)) = (&caller.0, order.user_id)
         && user.id == owner
     {
@@ -293,7 +293,7 @@ pub fn check_customer(order: &Order, caller: &MaybeCaller, headers: &HeaderMap) 
     check_guest(order, headers)
 }
 
-fn check_guest(order: &Order, headers: &HeaderMap) -> Result<(), AppError> {
+fn check_guest(order: &Order, headers: &HeaderMap) -> Result<(), ApiError> {
     let sent = headers
         .get("x-cart-token")
         .and_then(|v| v.to_str().ok())
@@ -324,10 +324,10 @@ pub fn cursor_of(order: &Order) -> String {
     format!("{}_{}", order.placed_at.unix_timestamp_nanos(), order.id)
 }
 
-pub fn parse_cursor(cursor: Option<&str>) -> Result<Option<(OffsetDateTime, Uuid)>, AppError> {
+pub fn parse_cursor(cursor: Option<&str>) -> Result<Option<(OffsetDateTime, Uuid)>, ApiError> {
     let Some(cursor) = cursor else { return Ok(None) };
     let bad = || {
-        AppError::validation(vec![crate::error::FieldError::new(
+        ApiError::validation(vec![crate::error::FieldError::new(
             "cursor",
             "invalid",
             "use the next_cursor of a previous page",
@@ -360,7 +360,7 @@ pub async fn list_my_orders(
     state: State,
     caller: Caller,
     Query(query): Query<MyOrdersQuery>,
-) -> Result<Json<OrderList>, AppError> {
+) -> Result<Json<OrderList>, ApiError> {
     let user = caller.user()?;
     let limit = page_limit(query.limit, 20)?;
     let after = parse_cursor(query.cursor.as_deref())?;
@@ -401,7 +401,7 @@ pub async fn get_order(
     caller: MaybeCaller,
     headers: HeaderMap,
     Path(id): Path<Uuid>,
-) -> Result<Json<OrderDetail>, AppError> {
+) -> Result<Json<OrderDetail>, ApiError> {
     let mut conn = state.db.acquire().await?;
     let order = db::get_order(&mut conn, id)
         .await
@@ -439,11 +439,11 @@ pub async fn cancel_order(
     headers: HeaderMap,
     Path(id): Path<Uuid>,
     mut request: Idempotent<CancelRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     // Checked before anything is locked or refunded.
     let note = match request.body.reason.as_deref().map(str::trim) {
         Some(reason) if reason.chars().count() > 500 || reason.chars().any(char::is_control) => {
-            return Err(AppError::validation(vec![crate::error::FieldError::new(
+            return Err(ApiError::validation(vec![crate::error::FieldError::new(
                 "reason",
                 "invalid",
                 "at most 500 characters, no control characters",
@@ -500,24 +500,24 @@ pub async fn pay_order(
     headers: HeaderMap,
     Path(id): Path<Uuid>,
     request: IdempotentSession<PayRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let method = request.body.payment_method.clone();
     let PaymentMethodInput::Card { token } = method.clone() else {
-        return Err(AppError::validation(vec![crate::error::FieldError::new(
+        return Err(ApiError::validation(vec![crate::error::FieldError::new(
             "payment_method",
             "invalid",
             "an order placed for card payment is paid again by card",
         )]));
     };
     if let Some(error) = crate::api::checkout::token_error(&token) {
-        return Err(AppError::validation(vec![error]));
+        return Err(ApiError::validation(vec![error]));
     }
     // Run to the end even if the client goes away: a charge that was made
     // must be recorded.
     let state = state.0.clone();
     tokio::spawn(async move { pay_again(state, caller, headers, id, request, method, token).await })
         .await
-        .map_err(AppError::internal)?
+        .map_err(ApiError::internal)?
 }
 
 async fn pay_again(
@@ -528,8 +528,8 @@ async fn pay_again(
     mut request: IdempotentSession<PayRequest>,
     method: PaymentMethodInput,
     token: String,
-) -> Result<Response, AppError> {
-    let attempt_key = format!("{}:{}", request.scope, request.key.as_str());
+) -> Result<Response, ApiError> {
+    let attempt_key = request.keyed().key_text();
     // The attempt this request made before (its answer was lost), or a new one,
     // recorded and committed before the gateway is called so the order's
     // lock is not held while the bank answers.
@@ -543,7 +543,7 @@ async fn pay_again(
             check_customer(&order, &caller, &headers)?;
             payment
         }
-        Some(_) => return Err(crate::platform::idempotency::key_reused()),
+        Some(_) => return Err(comptoir_app::platform::idempotency::key_reused().into()),
         None => {
             let mut tx = request.conn().begin().await.map_err(comptoir_db::Error::from)?;
             let order = db::lock_order(&mut tx, id)
@@ -556,7 +556,7 @@ async fn pay_again(
                 .iter()
                 .any(|p| matches!(p.status.as_str(), "processing" | "requires_action" | "succeeded"));
             if status_of(&order) != OrderStatus::PendingPayment || busy {
-                return Err(AppError::conflict(
+                return Err(ApiError::conflict(
                     "order.not_payable",
                     "This order cannot take a payment now: it is paid, cancelled, or a payment is under way.",
                 ));
@@ -567,7 +567,7 @@ async fn pay_again(
         }
     };
     let payment = if payment.status == "processing" {
-        crate::payments::run_charge(&state, request.conn(), &payment, &token).await?
+        comptoir_app::payments::run_charge(&state, request.conn(), &payment, &token).await?
     } else {
         payment
     };

@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
-use crate::error::AppError;
+use crate::error::ApiError;
 use crate::extract::{Json, Path, Query};
-use crate::payments::webhook::{self, Handled, SignatureError};
-use crate::payments::{stripe, test_gateway};
+use comptoir_app::payments::webhook::{self, Handled, SignatureError};
+use comptoir_app::payments::{stripe, test_gateway};
 
 pub type State = axum::extract::State<AppState>;
 
@@ -39,10 +39,10 @@ pub struct WebhookAck {
         (status = 400, description = "`webhook.invalid_signature` or `webhook.malformed`", body = crate::error::Problem),
     )
 )]
-pub async fn stripe_webhook(state: State, headers: HeaderMap, request: Request) -> Result<Json<WebhookAck>, AppError> {
+pub async fn stripe_webhook(state: State, headers: HeaderMap, request: Request) -> Result<Json<WebhookAck>, ApiError> {
     let body = Bytes::from_request(request, &state.0)
         .await
-        .map_err(|_| AppError::bad_request("webhook.malformed", "The body could not be read."))?;
+        .map_err(|_| ApiError::bad_request("webhook.malformed", "The body could not be read."))?;
     let signature = headers.get("stripe-signature").and_then(|v| v.to_str().ok());
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     webhook::verify(signature, &body, &state.config.stripe_webhook_secrets, now).map_err(|err| {
@@ -53,10 +53,10 @@ pub async fn stripe_webhook(state: State, headers: HeaderMap, request: Request) 
             SignatureError::Stale => "The signature is older than the 300 s tolerance.",
             SignatureError::Mismatch => "The signature does not match the body.",
         };
-        AppError::bad_request("webhook.invalid_signature", detail)
+        ApiError::bad_request("webhook.invalid_signature", detail)
     })?;
     let event = stripe::parse_event(&body)
-        .ok_or_else(|| AppError::bad_request("webhook.malformed", "The body is not a Stripe event."))?;
+        .ok_or_else(|| ApiError::bad_request("webhook.malformed", "The body is not a Stripe event."))?;
     let handled = webhook::handle_event(
         &state,
         "stripe",
@@ -80,25 +80,6 @@ fn ack(handled: Handled) -> WebhookAck {
         }
         .to_owned(),
     }
-}
-
-/// Delivers one of the test gateway's webhooks (an outbox event), through
-/// the same once-only handling as Stripe's.
-pub async fn deliver_test_webhook(state: &AppState, payload: &serde_json::Value) -> Result<(), AppError> {
-    let text = |name: &str| {
-        payload
-            .get(name)
-            .and_then(|v| v.as_str())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let (event_id, kind, charge_id) = (text("id"), text("type"), text("charge_id"));
-    let mut conn = state.db.acquire().await?;
-    let charge = comptoir_db::payments::lock_test_charge(&mut conn, &charge_id).await?;
-    drop(conn);
-    let outcome = test_gateway::outcome_of(&charge);
-    webhook::handle_event(state, "test", &event_id, &kind, Some(&charge.id), None, Some(&outcome)).await?;
-    Ok(())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -125,7 +106,7 @@ pub struct ChargeView {
     params(("id" = String, Path)),
     responses((status = 200, content_type = "text/html", body = String), (status = 404, body = crate::error::Problem))
 )]
-pub async fn authenticate_page(state: State, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn authenticate_page(state: State, Path(id): Path<String>) -> Result<Response, ApiError> {
     if !state.gateways.test_enabled {
         return Err(charge_not_found());
     }
@@ -133,7 +114,7 @@ pub async fn authenticate_page(state: State, Path(id): Path<String>) -> Result<R
     let charge = comptoir_db::payments::lock_test_charge(&mut conn, &id)
         .await
         .map_err(|_| charge_not_found())?;
-    let amount = crate::documents::euros(charge.amount_minor);
+    let amount = comptoir_app::documents::euros(charge.amount_minor);
     let id = html_escape(&charge.id);
     Ok(Html(format!(
         "<!doctype html><html lang=\"fr\"><meta charset=\"utf-8\"><title>3-D Secure (test)</title>\
@@ -152,8 +133,8 @@ fn html_escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn charge_not_found() -> AppError {
-    AppError::not_found("test_gateway.charge_not_found", "No such charge at the test gateway.")
+fn charge_not_found() -> ApiError {
+    ApiError::not_found("test_gateway.charge_not_found", "No such charge at the test gateway.")
 }
 
 /// The customer's answer to the test gateway's 3-D Secure challenge. The
@@ -173,7 +154,7 @@ pub async fn authenticate_charge(
     state: State,
     Path(id): Path<String>,
     Query(query): Query<AuthenticateQuery>,
-) -> Result<(StatusCode, Json<ChargeView>), AppError> {
+) -> Result<(StatusCode, Json<ChargeView>), ApiError> {
     if !state.gateways.test_enabled {
         return Err(charge_not_found());
     }
@@ -181,7 +162,7 @@ pub async fn authenticate_charge(
         "approve" => true,
         "decline" => false,
         _ => {
-            return Err(AppError::validation(vec![crate::error::FieldError::new(
+            return Err(ApiError::validation(vec![crate::error::FieldError::new(
                 "outcome",
                 "invalid",
                 "approve or decline",

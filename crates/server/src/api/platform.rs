@@ -6,9 +6,9 @@ pub mod metrics;
 
 use axum::http::StatusCode;
 
-use crate::error::{AppError, problem_for_status};
+use crate::error::{ApiError, problem_for_status};
 
 /// Any address no route serves.
-pub async fn not_found() -> AppError {
+pub async fn not_found() -> ApiError {
     problem_for_status(StatusCode::NOT_FOUND)
 }

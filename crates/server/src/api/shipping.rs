@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::api::cart::{State, cart_not_found, check_access};
 use crate::api::catalog::{IfMatch, audit, versioned};
 use crate::auth::{Caller, MaybeCaller};
-use crate::error::{AppError, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, Path, Query};
 use crate::http::RequestContext;
 
@@ -208,20 +208,20 @@ fn apply_request(request: ShippingMethodRequest, m: &mut ShippingMethod, errors:
     }
 }
 
-fn code_taken(err: comptoir_db::Error) -> AppError {
+fn code_taken(err: comptoir_db::Error) -> ApiError {
     match err {
         comptoir_db::Error::Conflict { constraint } if constraint == CODE_TAKEN => {
-            AppError::conflict("shipping.code_taken", "Another shipping method has this code.")
+            ApiError::conflict("shipping.code_taken", "Another shipping method has this code.")
         }
         other => other.into(),
     }
 }
 
-fn method_not_found() -> AppError {
-    AppError::not_found("shipping.method_not_found", "No such shipping method.")
+fn method_not_found() -> ApiError {
+    ApiError::not_found("shipping.method_not_found", "No such shipping method.")
 }
 
-fn actor(caller: &Caller) -> Result<comptoir_db::platform::audit::Actor, AppError> {
+fn actor(caller: &Caller) -> Result<comptoir_db::platform::audit::Actor, ApiError> {
     let user = caller.require_admin()?;
     Ok(comptoir_db::platform::audit::Actor::User(user.id))
 }
@@ -238,7 +238,7 @@ fn actor(caller: &Caller) -> Result<comptoir_db::platform::audit::Actor, AppErro
         (status = 403, body = crate::error::Problem),
     )
 )]
-pub async fn list_methods(state: State, caller: Caller) -> Result<Json<ShippingMethodList>, AppError> {
+pub async fn list_methods(state: State, caller: Caller) -> Result<Json<ShippingMethodList>, ApiError> {
     caller.require_admin()?;
     let mut conn = state.db.acquire().await?;
     let items = db::list_methods(&mut conn, false)
@@ -269,7 +269,7 @@ pub async fn create_method(
     caller: Caller,
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Json(request): Json<ShippingMethodRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let actor = actor(&caller)?;
     let mut errors = Vec::new();
     for (field, given) in [
@@ -298,7 +298,7 @@ pub async fn create_method(
         updated_at: now,
     };
     apply_request(request, &mut method, &mut errors);
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     let mut tx = state.db.begin().await?;
     let method = db::save_method(&mut tx, &method).await.map_err(code_taken)?;
     audit(
@@ -343,7 +343,7 @@ pub async fn update_method(
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Path(id): Path<Uuid>,
     Json(request): Json<ShippingMethodRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let actor = actor(&caller)?;
     let mut tx = state.db.begin().await?;
     let mut method = db::lock_method(&mut tx, id)
@@ -353,7 +353,7 @@ pub async fn update_method(
     if_match.check(method.version)?;
     let mut errors = Vec::new();
     apply_request(request, &mut method, &mut errors);
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     let method = db::save_method(&mut tx, &method).await.map_err(code_taken)?;
     audit(
         &mut tx,
@@ -391,7 +391,7 @@ pub async fn delete_method(
     caller: Caller,
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Path(id): Path<Uuid>,
-) -> Result<StatusCode, AppError> {
+) -> Result<StatusCode, ApiError> {
     let actor = actor(&caller)?;
     let mut tx = state.db.begin().await?;
     db::lock_method(&mut tx, id)
@@ -464,12 +464,12 @@ pub async fn shipping_options(
     headers: HeaderMap,
     Path(id): Path<Uuid>,
     Query(query): Query<OptionsQuery>,
-) -> Result<Json<ShippingOptionList>, AppError> {
+) -> Result<Json<ShippingOptionList>, ApiError> {
     let country = parse_country(&query.country)
-        .map_err(|message| AppError::validation(vec![FieldError::new("country", "invalid", message)]))?;
+        .map_err(|message| ApiError::validation(vec![FieldError::new("country", "invalid", message)]))?;
     if let Some(postal_code) = &query.postal_code {
         parse_postal_code(&country, postal_code)
-            .map_err(|message| AppError::validation(vec![FieldError::new("postal_code", "invalid", message)]))?;
+            .map_err(|message| ApiError::validation(vec![FieldError::new("postal_code", "invalid", message)]))?;
     }
     let mut conn = state.db.acquire().await?;
     let cart = comptoir_db::cart::get_cart(&mut conn, id)
@@ -490,7 +490,7 @@ pub async fn options_for(
     conn: &mut PgConnection,
     lines: &[comptoir_db::cart::CartLine],
     country: &str,
-) -> Result<Vec<ShippingOption>, AppError> {
+) -> Result<Vec<ShippingOption>, ApiError> {
     let lines: Vec<&comptoir_db::cart::CartLine> = lines.iter().filter(|l| l.product_status == "active").collect();
     if lines.is_empty() {
         return Ok(Vec::new());

@@ -22,9 +22,9 @@ use futures_util::future::CatchUnwind;
 use metrics::{Counter, Histogram};
 use tokio::task::futures::TaskLocalFuture;
 
-use super::{X_INSTANCE_ID, X_REQUEST_ID};
-use crate::config::Config;
-use crate::error::AppError;
+use super::{ErrorPages, X_INSTANCE_ID, X_REQUEST_ID};
+use crate::error::ApiError;
+use comptoir_app::config::Config;
 
 /// What the middleware needs, computed once at start.
 struct Settings {
@@ -33,6 +33,7 @@ struct Settings {
     hsts: Option<HeaderValue>,
     request_timeout: Duration,
     metrics: RequestMetrics,
+    error_pages: ErrorPages,
 }
 
 /// The outermost layer. Written as a `tower` service rather than with
@@ -45,7 +46,7 @@ pub struct ObserveLayer {
 }
 
 impl ObserveLayer {
-    pub fn from_config(config: &Config) -> Self {
+    pub fn new(config: &Config, error_pages: ErrorPages) -> Self {
         let settings = Settings {
             instance_id: Arc::from(config.instance_id.as_str()),
             instance_header: HeaderValue::from_str(&config.instance_id)
@@ -55,6 +56,7 @@ impl ObserveLayer {
                 .then(|| HeaderValue::from_static("max-age=63072000; includeSubDomains")),
             request_timeout: config.request_timeout,
             metrics: RequestMetrics::default(),
+            error_pages,
         };
         Self {
             settings: Arc::new(settings),
@@ -124,7 +126,7 @@ where
         });
         let method = request.method().clone();
         let route = request.extensions().get::<MatchedPath>().cloned();
-        let page = crate::pages::page_language(&request);
+        let page = (self.settings.error_pages.page_language)(&request);
         request.extensions_mut().insert(context.clone());
 
         // Panics are caught here rather than by a layer of their own: one
@@ -154,7 +156,7 @@ struct Pending {
     method: Method,
     route: Option<MatchedPath>,
     /// A browser asking for a page: errors answer as pages in this language.
-    page: Option<crate::pages::i18n::Lang>,
+    page: Option<&'static str>,
     context: Arc<RequestContext>,
     settings: Arc<Settings>,
 }
@@ -180,7 +182,7 @@ where
         let handled = ready!(this.inner.poll(cx));
         let Some(pending) = this.pending.take() else {
             // Polled again after it answered: a caller's bug, not a client's.
-            return Poll::Ready(Ok(AppError::internal(anyhow::anyhow!(
+            return Poll::Ready(Ok(ApiError::internal(anyhow::anyhow!(
                 "observe future polled after completion"
             ))
             .into_response()));
@@ -207,7 +209,7 @@ impl Pending {
                     timeout_ms = settings.request_timeout.as_millis(),
                     "request timed out"
                 );
-                AppError::new(
+                ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "request.timeout",
                     "The request took longer than this server allows.",
@@ -217,7 +219,7 @@ impl Pending {
         };
         let mut response = super::problem_for_bare_error(response);
         if let Some(lang) = self.page {
-            response = crate::pages::as_error_page(lang, response, id);
+            response = (settings.error_pages.render)(lang, response, id);
         }
 
         let headers = response.headers_mut();

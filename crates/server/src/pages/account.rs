@@ -26,12 +26,12 @@ use super::shop::{OrPage, bad_form, check_csrf, chrome};
 use super::{Chrome, PageError, page, render, visitor};
 use crate::api::identity::{addresses, auth, me, recovery};
 use crate::app::AppState;
-use crate::auth::tokens::secret_hash;
 use crate::auth::{Caller, ClientInfo};
-use crate::documents::{date, euros};
-use crate::error::AppError;
+use crate::error::ApiError;
 use crate::extract::{Json, Path, Query};
 use crate::http::RequestContext;
+use comptoir_app::documents::{date, euros};
+use comptoir_app::identity::tokens::secret_hash;
 
 type PageResult = Result<Response, PageError>;
 type Context = Option<Extension<Arc<RequestContext>>>;
@@ -140,7 +140,7 @@ impl FormErrors {
 
     /// A refusal of the API as sentences; a server error is not a form's
     /// business and goes to the error page.
-    fn of(error: AppError, headers: &HeaderMap) -> Result<(StatusCode, Self), PageError> {
+    fn of(error: ApiError, headers: &HeaderMap) -> Result<(StatusCode, Self), PageError> {
         let lang = Lang::of(headers);
         let t = lang.texts();
         let status = error.status();
@@ -216,7 +216,7 @@ async fn open_session(
     session: &WebSession,
     email: &str,
     password: String,
-) -> Result<String, AppError> {
+) -> Result<String, ApiError> {
     let Json(pair) = auth::login(
         axum::extract::State(state.clone()),
         context.clone(),
@@ -375,7 +375,7 @@ async fn refused(
     headers: &HeaderMap,
     uri: &Uri,
     session: &WebSession,
-    error: AppError,
+    error: ApiError,
     form: impl FnOnce(Chrome, &FormErrors) -> FormPage,
 ) -> PageResult {
     let retry_after = error.header(&header::RETRY_AFTER).cloned();
@@ -746,7 +746,7 @@ async fn verify(State(state): State<AppState>, headers: HeaderMap, uri: Uri, bod
 /// Once a signed-in browser's account has confirmed its email, the guest
 /// orders this browser placed under that email become the account's (the
 /// rule of the API's sign-in).
-async fn claim_orders(state: &AppState, session: &WebSession) -> Result<(), AppError> {
+async fn claim_orders(state: &AppState, session: &WebSession) -> Result<(), ApiError> {
     let (Some(user), Some((_, token))) = (&session.user, &session.cart) else {
         return Ok(());
     };
@@ -1179,7 +1179,7 @@ async fn edit_address(
     {
         return Err(PageError::new(
             &headers,
-            AppError::not_found("address.not_found", "No such address."),
+            ApiError::not_found("address.not_found", "No such address."),
         ));
     }
     address_saved(&state, &headers, &session, answer, form, Some(id)).await
@@ -1190,7 +1190,7 @@ async fn address_saved(
     state: &AppState,
     headers: &HeaderMap,
     session: &WebSession,
-    answer: Result<(), AppError>,
+    answer: Result<(), ApiError>,
     form: AddressForm,
     editing: Option<Uuid>,
 ) -> PageResult {

@@ -21,10 +21,10 @@ use super::{Chrome, PageError, page, render};
 use crate::api::checkout::CheckoutRequest;
 use crate::api::orders::{OrderDetail, PayRequest};
 use crate::app::AppState;
-use crate::documents::euros;
-use crate::error::AppError;
+use crate::error::ApiError;
 use crate::extract::Path;
 use crate::platform::idempotency::IdempotentSession;
+use comptoir_app::documents::euros;
 
 /// What the checkout form holds (also when it comes back with errors).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -284,12 +284,10 @@ async fn idempotent<T: DeserializeOwned + Send>(
         .header(header::CONTENT_TYPE, "application/json")
         .header("idempotency-key", key)
         .body(Body::from(body.to_string()))
-        .map_err(|e| AppError::internal(e).into_response())?;
+        .map_err(|e| ApiError::internal(e).into_response())?;
     request.headers_mut().extend(session.api_headers());
     if let Some(user) = &session.user {
-        request
-            .extensions_mut()
-            .insert(crate::auth::caller_scope(&user.principal()));
+        request.extensions_mut().insert(user.principal().idempotency_scope());
     }
     IdempotentSession::<T>::from_request(request, state).await
 }
@@ -416,9 +414,9 @@ async fn follow(
     if status == StatusCode::CREATED || status == StatusCode::OK {
         let bytes = axum::body::to_bytes(answer.into_body(), 1 << 20)
             .await
-            .map_err(|e| PageError::new(headers, AppError::internal(e)))?;
+            .map_err(|e| PageError::new(headers, ApiError::internal(e)))?;
         let placed: Value =
-            serde_json::from_slice(&bytes).map_err(|e| PageError::new(headers, AppError::internal(e)))?;
+            serde_json::from_slice(&bytes).map_err(|e| PageError::new(headers, ApiError::internal(e)))?;
         if let Some(next) = placed["payment"]["next_action"]["url"].as_str()
             && super::local_path(next)
         {
@@ -430,7 +428,7 @@ async fn follow(
     if status.is_server_error() {
         return Err(PageError::new(
             headers,
-            AppError::internal(anyhow::anyhow!("checkout answered {status}")),
+            ApiError::internal(anyhow::anyhow!("checkout answered {status}")),
         ));
     }
     let (code, mut errors) = problems(answer, super::i18n::Lang::of(headers)).await;
@@ -497,13 +495,13 @@ pub async fn order(
     // Stripe's 3-D Secure step runs here, through Stripe.js, with the
     // secret Stripe gives now (the shop never stores it).
     if let Some(payment) = action.filter(|p| p.gateway == "stripe") {
-        match crate::payments::pending_action(&state, payment.id)
+        match comptoir_app::payments::pending_action(&state, payment.id)
             .await
             .or_page(&headers)?
         {
-            crate::payments::PendingAction::ClientSecret(secret) => card.client_secret = Some(secret),
-            crate::payments::PendingAction::Settled => return Ok(Redirect::to(uri.path()).into_response()),
-            crate::payments::PendingAction::Unknown => {}
+            comptoir_app::payments::PendingAction::ClientSecret(secret) => card.client_secret = Some(secret),
+            comptoir_app::payments::PendingAction::Settled => return Ok(Redirect::to(uri.path()).into_response()),
+            comptoir_app::payments::PendingAction::Unknown => {}
         }
     }
     let stripe = card.uses_stripe() && (declined.is_some() || card.client_secret.is_some());
@@ -555,7 +553,7 @@ async fn order_detail(
     session: &WebSession,
     id: &str,
 ) -> Result<OrderDetail, PageError> {
-    let not_found = || PageError::new(headers, AppError::not_found("order.not_found", "No such order."));
+    let not_found = || PageError::new(headers, ApiError::not_found("order.not_found", "No such order."));
     let id: Uuid = id.parse().map_err(|_| not_found())?;
     if session.user.is_none() && session.cart.is_none() {
         return Err(not_found());
@@ -613,7 +611,7 @@ pub async fn pay(
     if answer.status().is_server_error() {
         return Err(PageError::new(
             &headers,
-            AppError::internal(anyhow::anyhow!("payment answered {}", answer.status())),
+            ApiError::internal(anyhow::anyhow!("payment answered {}", answer.status())),
         ));
     }
     // Already paid, or a payment under way (a double click): the order's
@@ -625,7 +623,7 @@ pub async fn pay(
         let error = problems(answer, super::i18n::Lang::of(&headers)).await.1.join(" ");
         return Err(PageError::new(
             &headers,
-            AppError::bad_request("page.payment_refused", error),
+            ApiError::bad_request("page.payment_refused", error),
         ));
     }
     Ok(Redirect::to(&format!("/commande/{order_id}")).into_response())

@@ -25,10 +25,10 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::auth::password::constant_time_eq;
-use crate::auth::tokens::secret_hash;
 use crate::auth::{MaybeCaller, Principal, UserCaller};
-use crate::error::AppError;
+use crate::error::ApiError;
+use comptoir_app::identity::password::constant_time_eq;
+use comptoir_app::identity::tokens::secret_hash;
 
 pub const SID_COOKIE: &str = "comptoir_sid";
 pub const CART_COOKIE: &str = "comptoir_cart";
@@ -90,12 +90,12 @@ impl SignedIn {
 impl WebSession {
     /// The browser's session, with the account its sign-in cookie opens
     /// (one query, only when it sends one).
-    pub async fn load(state: &AppState, headers: &HeaderMap) -> Result<Self, AppError> {
+    pub async fn load(state: &AppState, headers: &HeaderMap) -> Result<Self, ApiError> {
         let mut session = Self::of(headers);
         let Some(token) = cookie(headers, AUTH_COOKIE).filter(|t| !t.is_empty() && t.len() <= 100) else {
             return Ok(session);
         };
-        let mut conn = state.db.acquire().await.map_err(AppError::unavailable)?;
+        let mut conn = state.db.acquire().await.map_err(ApiError::unavailable)?;
         match comptoir_db::identity::web_sign_in(&mut conn, &secret_hash(token)).await? {
             Some(found) => {
                 // The shop is a customer's place: staff roles (which read

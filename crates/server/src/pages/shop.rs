@@ -20,10 +20,10 @@ use crate::api::cart::{self as cart_api, CartView};
 use crate::api::catalog::listing::{self, Facets, ProductDetail, ProductList, ProductSummary};
 use crate::api::shipping::{ShippingKind, ShippingOption};
 use crate::app::AppState;
-use crate::auth::tokens::{new_secret, secret_hash};
-use crate::documents::{Euros, euros, percent};
-use crate::error::AppError;
+use crate::error::ApiError;
 use crate::extract::Path;
+use comptoir_app::documents::{Euros, euros, percent};
+use comptoir_app::identity::tokens::{new_secret, secret_hash};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -50,7 +50,7 @@ pub(super) trait OrPage<T> {
     fn or_page(self, headers: &HeaderMap) -> Result<T, PageError>;
 }
 
-impl<T, E: Into<AppError>> OrPage<T> for Result<T, E> {
+impl<T, E: Into<ApiError>> OrPage<T> for Result<T, E> {
     fn or_page(self, headers: &HeaderMap) -> Result<T, PageError> {
         self.map_err(|e| PageError::new(headers, e.into()))
     }
@@ -63,7 +63,7 @@ pub(super) async fn cart_row(
     conn: &mut comptoir_db::PgConnection,
     session: &WebSession,
     lock: bool,
-) -> Result<Option<cart_db::Cart>, AppError> {
+) -> Result<Option<cart_db::Cart>, ApiError> {
     if let Some(user) = &session.user {
         return Ok(if lock {
             cart_db::lock_latest_user_cart(conn, user.id).await?
@@ -83,7 +83,7 @@ pub(super) async fn cart_row(
 }
 
 /// The session's cart with prices and totals.
-pub(super) async fn session_cart(state: &AppState, session: &WebSession) -> Result<Option<CartView>, AppError> {
+pub(super) async fn session_cart(state: &AppState, session: &WebSession) -> Result<Option<CartView>, ApiError> {
     if session.user.is_none() && session.cart.is_none() {
         return Ok(None);
     }
@@ -182,7 +182,7 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Pa
 }
 
 /// The API's list, parsed.
-async fn list(state: &AppState, raw: &str) -> Result<std::sync::Arc<ProductList>, AppError> {
+async fn list(state: &AppState, raw: &str) -> Result<std::sync::Arc<ProductList>, ApiError> {
     let answer = listing::list_answer(state, raw).await?;
     answer.parsed().await
 }
@@ -347,7 +347,7 @@ async fn category(
     let Some(found) = tree.find(&slug) else {
         return Err(PageError::new(
             &headers,
-            AppError::not_found("page.not_found", "No such category."),
+            ApiError::not_found("page.not_found", "No such category."),
         ));
     };
     let query = ListingQuery::parse(raw.as_deref());
@@ -417,7 +417,7 @@ async fn listing_page(
     let invalid = || {
         PageError::new(
             headers,
-            AppError::bad_request("page.invalid_query", "This address is not valid."),
+            ApiError::bad_request("page.invalid_query", "This address is not valid."),
         )
     };
     if !query.valid() {
@@ -774,7 +774,7 @@ struct CartPage {
 async fn cart_with_shipping(
     state: &AppState,
     session: &WebSession,
-) -> Result<Option<(CartView, Vec<ShippingOption>)>, AppError> {
+) -> Result<Option<(CartView, Vec<ShippingOption>)>, ApiError> {
     if session.user.is_none() && session.cart.is_none() {
         return Ok(None);
     }
@@ -904,7 +904,7 @@ pub(super) fn check_csrf(
     } else {
         Err(PageError::new(
             headers,
-            AppError::new(
+            ApiError::new(
                 StatusCode::FORBIDDEN,
                 "page.csrf",
                 "The form's token is missing or stale.",
@@ -933,7 +933,7 @@ fn one() -> i32 {
 pub(super) fn bad_form(headers: &HeaderMap) -> PageError {
     PageError::new(
         headers,
-        AppError::bad_request("page.invalid_form", "The form was not filled in as expected."),
+        ApiError::bad_request("page.invalid_form", "The form was not filled in as expected."),
     )
 }
 
@@ -1069,7 +1069,7 @@ async fn change_line(
     match change {
         LineChange::Quantity(quantity) => cart_api::set_units(&mut tx, &cart, id, quantity).await,
         LineChange::Remove => match cart_api::check_line(&mut tx, cart.id, id).await {
-            Ok(()) => cart_db::delete_item(&mut tx, cart.id, id).await.map_err(AppError::from),
+            Ok(()) => cart_db::delete_item(&mut tx, cart.id, id).await.map_err(ApiError::from),
             Err(e) => Err(e),
         },
     }
@@ -1101,7 +1101,7 @@ async fn static_page(
     if !matches!(slug.as_str(), "mentions-legales" | "cgv" | "confidentialite") {
         return Err(PageError::new(
             &headers,
-            AppError::not_found("page.not_found", "No such page."),
+            ApiError::not_found("page.not_found", "No such page."),
         ));
     }
     let session = super::visitor(&state, &headers).await?;

@@ -4,9 +4,9 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use comptoir_app::config::{Config, LogFormat};
 use comptoir_db::PgPool;
 use comptoir_server::app::{self, AppState};
-use comptoir_server::config::{Config, LogFormat};
 use comptoir_server::telemetry::SharedBuffer;
 use sha2::{Digest, Sha256};
 use sqlx::{Connection, PgConnection};
@@ -356,7 +356,7 @@ impl TestAppBuilder {
         TestApp {
             base_url: format!("http://{address}"),
             client: {
-                comptoir_server::payments::install_tls_provider();
+                comptoir_app::payments::install_tls_provider();
                 reqwest::Client::builder().no_proxy().build().unwrap()
             },
             state,

@@ -99,14 +99,14 @@ pub async fn someone(app: &TestApp, label: &str, grants: &[Grant]) -> Someone {
         .unwrap();
     }
     let session_id = Uuid::now_v7();
-    let secret = comptoir_server::auth::tokens::new_secret("rt_");
+    let secret = comptoir_app::identity::tokens::new_secret("rt_");
     db::start_session(
         &mut conn,
         session_id,
         id,
         Some("test"),
         None,
-        &comptoir_server::auth::tokens::secret_hash(&secret),
+        &comptoir_app::identity::tokens::secret_hash(&secret),
         time::OffsetDateTime::now_utc() + time::Duration::days(1),
     )
     .await

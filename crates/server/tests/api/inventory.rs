@@ -333,7 +333,7 @@ async fn expired_reservations_come_back_and_availability_counts_stores_that_ship
         "5 - 3 reserved + 2 in Brest"
     );
 
-    assert_eq!(comptoir_server::inventory::expire_all_due(app.db()).await.unwrap(), 1);
+    assert_eq!(comptoir_app::inventory::expire_all_due(app.db()).await.unwrap(), 1);
     let availability: Value = app
         .get(&format!("/api/v1/products/{product}/availability"))
         .await

@@ -298,7 +298,7 @@ async fn an_order_not_paid_in_time_is_cancelled_and_its_stock_comes_back() {
     .await;
     let id: Uuid = placed["order"]["id"].as_str().unwrap().parse().unwrap();
     assert_eq!(
-        comptoir_server::orders::cancel_overdue(&app.state).await.unwrap(),
+        comptoir_app::orders::cancel_overdue(&app.state).await.unwrap(),
         0,
         "not yet due"
     );
@@ -307,7 +307,7 @@ async fn an_order_not_paid_in_time_is_cancelled_and_its_stock_comes_back() {
         .execute(app.db())
         .await
         .unwrap();
-    assert_eq!(comptoir_server::orders::cancel_overdue(&app.state).await.unwrap(), 1);
+    assert_eq!(comptoir_app::orders::cancel_overdue(&app.state).await.unwrap(), 1);
     assert_eq!(stock_of(&app, variant).await, (1, 0), "the unit is for sale again");
     let status: String = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
         .bind(id)
@@ -344,9 +344,9 @@ async fn three_d_secure_completes_through_the_gateway_webhook() {
         .unwrap();
     assert_eq!(approved.status(), 200);
     // The gateway's webhook travels through the outbox.
-    let worker = comptoir_server::platform::outbox::OutboxWorker::new(
+    let worker = comptoir_app::platform::outbox::OutboxWorker::new(
         app.db().clone(),
-        comptoir_server::platform::outbox::Handlers::for_app(&app.state),
+        comptoir_app::platform::outbox::Handlers::for_app(&app.state),
         Default::default(),
     );
     while worker.run_once().await.unwrap() > 0 {}
@@ -854,7 +854,7 @@ async fn a_gateway_that_times_out_after_charging_is_reconciled_without_a_second_
     );
 
     // The reconciliation asks the gateway, which did charge.
-    let settled = comptoir_server::payments::reconcile(&app.state, Duration::ZERO)
+    let settled = comptoir_app::payments::reconcile(&app.state, Duration::ZERO)
         .await
         .unwrap();
     assert_eq!(settled, 1);
@@ -1025,9 +1025,9 @@ async fn cancelling_while_a_three_d_secure_approval_is_on_its_way_refunds_the_ch
         .unwrap();
     assert_eq!(refunded, 7000);
     // The late webhook changes nothing.
-    let worker = comptoir_server::platform::outbox::OutboxWorker::new(
+    let worker = comptoir_app::platform::outbox::OutboxWorker::new(
         app.db().clone(),
-        comptoir_server::platform::outbox::Handlers::for_app(&app.state),
+        comptoir_app::platform::outbox::Handlers::for_app(&app.state),
         Default::default(),
     );
     while worker.run_once().await.unwrap() > 0 {}

@@ -13,12 +13,12 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::rules::spec_of;
 use super::{IfMatch, State, audit, catalog_reader, catalog_writer, invalidate, versioned};
 use crate::auth::Caller;
-use crate::error::{AppError, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, Path};
 use crate::http::RequestContext;
+use comptoir_app::catalog::rules::spec_of;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AttributeTypeView {
@@ -118,7 +118,7 @@ pub struct AttributeTypeRequest {
         (status = 403, body = crate::error::Problem),
     )
 )]
-pub async fn list_attribute_types(state: State, caller: Caller) -> Result<Json<AttributeTypeList>, AppError> {
+pub async fn list_attribute_types(state: State, caller: Caller) -> Result<Json<AttributeTypeList>, ApiError> {
     catalog_reader(&caller)?;
     let mut conn = state.db.acquire().await?;
     let items = db::list_attribute_types(&mut conn)
@@ -131,7 +131,7 @@ pub async fn list_attribute_types(state: State, caller: Caller) -> Result<Json<A
 
 /// Applies the request and checks the whole definition; every problem is
 /// reported.
-fn apply(request: AttributeTypeRequest, t: &mut AttributeType, in_use: bool) -> Result<(), AppError> {
+fn apply(request: AttributeTypeRequest, t: &mut AttributeType, in_use: bool) -> Result<(), ApiError> {
     let mut errors = Vec::new();
     if let Some(label) = request.label {
         match comptoir_domain::catalog::parse_title(&label) {
@@ -187,7 +187,7 @@ fn apply(request: AttributeTypeRequest, t: &mut AttributeType, in_use: bool) -> 
             FieldError::new(field, v.code, v.message)
         }));
     }
-    AppError::unless_valid(errors)
+    ApiError::unless_valid(errors)
 }
 
 /// An attribute code: lowercase ASCII letters, digits and `_`, starting with
@@ -225,13 +225,13 @@ pub async fn create_attribute_type(
     caller: Caller,
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Json(mut request): Json<AttributeTypeRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
     let name = match request.name.take().as_deref().map(parse_code) {
         Some(Ok(name)) => name,
-        Some(Err(message)) => return Err(AppError::validation(vec![FieldError::new("name", "invalid", message)])),
+        Some(Err(message)) => return Err(ApiError::validation(vec![FieldError::new("name", "invalid", message)])),
         None => {
-            return Err(AppError::validation(vec![FieldError::new(
+            return Err(ApiError::validation(vec![FieldError::new(
                 "name",
                 "required",
                 "is required",
@@ -271,17 +271,17 @@ pub async fn create_attribute_type(
     Ok(versioned(StatusCode::CREATED, t.version, AttributeTypeView::from(t)))
 }
 
-fn name_conflict(err: comptoir_db::Error) -> AppError {
+fn name_conflict(err: comptoir_db::Error) -> ApiError {
     match &err {
-        comptoir_db::Error::Conflict { constraint } if constraint == db::ATTRIBUTE_NAME_TAKEN => AppError::validation(
+        comptoir_db::Error::Conflict { constraint } if constraint == db::ATTRIBUTE_NAME_TAKEN => ApiError::validation(
             vec![FieldError::new("name", "taken", "another attribute type has this name")],
         ),
         _ => err.into(),
     }
 }
 
-fn type_not_found() -> AppError {
-    AppError::not_found("catalog.attribute_type_not_found", "No such attribute type.")
+fn type_not_found() -> ApiError {
+    ApiError::not_found("catalog.attribute_type_not_found", "No such attribute type.")
 }
 
 /// One attribute type, with its version in `ETag`.
@@ -298,7 +298,7 @@ fn type_not_found() -> AppError {
         (status = 404, body = crate::error::Problem),
     )
 )]
-pub async fn get_attribute_type(state: State, caller: Caller, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+pub async fn get_attribute_type(state: State, caller: Caller, Path(id): Path<Uuid>) -> Result<Response, ApiError> {
     catalog_reader(&caller)?;
     let mut conn = state.db.acquire().await?;
     let t = db::attribute_type_for_update(&mut conn, id)
@@ -331,7 +331,7 @@ pub async fn update_attribute_type(
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Path(id): Path<Uuid>,
     Json(request): Json<AttributeTypeRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
     let mut tx = state.db.begin().await?;
     let mut t = db::attribute_type_for_update(&mut tx, id)
@@ -339,7 +339,7 @@ pub async fn update_attribute_type(
         .ok_or_else(type_not_found)?;
     if_match.check(t.version)?;
     if request.name.as_ref().is_some_and(|name| name != &t.name) {
-        return Err(AppError::validation(vec![FieldError::new(
+        return Err(ApiError::validation(vec![FieldError::new(
             "name",
             "immutable",
             "products store their values under this name: create another type instead",
@@ -385,7 +385,7 @@ pub async fn delete_attribute_type(
     if_match: IfMatch,
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Path(id): Path<Uuid>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
     let mut tx = state.db.begin().await?;
     let t = db::attribute_type_for_update(&mut tx, id)
@@ -394,7 +394,7 @@ pub async fn delete_attribute_type(
     if_match.check(t.version)?;
     let uses = db::attribute_type_in_use(&mut tx, id).await?;
     if uses > 0 {
-        return Err(AppError::conflict(
+        return Err(ApiError::conflict(
             "catalog.attribute_type_in_use",
             format!("{uses} categories use this attribute type; remove it from them first."),
         ));
@@ -457,7 +457,7 @@ pub async fn validate_value(
     state: State,
     Path(id): Path<Uuid>,
     Json(request): Json<ValidateRequest>,
-) -> Result<Json<ValidateResponse>, AppError> {
+) -> Result<Json<ValidateResponse>, ApiError> {
     let mut conn = state.db.acquire().await?;
     let t = db::get_attribute_type(&mut conn, id)
         .await

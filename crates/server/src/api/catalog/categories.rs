@@ -20,7 +20,7 @@ use super::{
 };
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::error::{AppError, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, Path};
 use crate::http::RequestContext;
 
@@ -56,25 +56,25 @@ pub struct CategoryTree {
         (status = 304, description = "The tree the client holds is current"),
     )
 )]
-pub async fn list_categories(state: State, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn list_categories(state: State, headers: HeaderMap) -> Result<Response, ApiError> {
     cached(&state, &headers, TREE_KEY, async || tree_json(&state).await).await
 }
 
 const TREE_KEY: &str = "categories";
 
-async fn tree_json(state: &AppState) -> Result<Vec<u8>, AppError> {
+async fn tree_json(state: &AppState) -> Result<Vec<u8>, ApiError> {
     let mut conn = state.db.acquire().await?;
     let categories = db::list_categories(&mut conn).await?;
     let counts: HashMap<Uuid, i64> = db::active_product_counts(&mut conn).await?.into_iter().collect();
     serde_json::to_vec(&CategoryTree {
         items: tree(&categories, &counts),
     })
-    .map_err(AppError::internal)
+    .map_err(ApiError::internal)
 }
 
 /// The public tree, from the catalog cache (the API's own answer): pages
 /// read it without a query until the catalog changes.
-pub async fn cached_tree(state: &AppState) -> Result<std::sync::Arc<CategoryTree>, AppError> {
+pub async fn cached_tree(state: &AppState) -> Result<std::sync::Arc<CategoryTree>, ApiError> {
     let answer = super::cached_body(state, TREE_KEY, async || tree_json(state).await).await?;
     answer.parsed().await
 }
@@ -203,7 +203,7 @@ pub struct CategoryRequest {
         (status = 403, body = crate::error::Problem),
     )
 )]
-pub async fn admin_list_categories(state: State, caller: Caller) -> Result<Json<CategoryList>, AppError> {
+pub async fn admin_list_categories(state: State, caller: Caller) -> Result<Json<CategoryList>, ApiError> {
     catalog_reader(&caller)?;
     let mut conn = state.db.acquire().await?;
     let items = db::list_categories(&mut conn)
@@ -233,7 +233,7 @@ pub async fn create_category(
     caller: Caller,
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Json(request): Json<CategoryRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
     let mut tx = state.db.begin().await?;
     let mut errors = Vec::new();
@@ -272,7 +272,7 @@ pub async fn create_category(
         check_parent(&mut tx, category.id, parent, &mut errors).await?;
         category.parent_id = Some(parent);
     }
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     let category = db::insert_category(&mut tx, &category).await.map_err(slug_conflict)?;
     audit(
         &mut tx,
@@ -310,7 +310,7 @@ async fn check_parent(
     id: Uuid,
     parent: Uuid,
     errors: &mut Vec<FieldError>,
-) -> Result<(), AppError> {
+) -> Result<(), ApiError> {
     let lineage = db::category_lineage(conn, parent).await?;
     if lineage.is_empty() {
         errors.push(FieldError::new("parent_id", "not_found", "no such category"));
@@ -324,10 +324,10 @@ async fn check_parent(
     Ok(())
 }
 
-fn slug_conflict(err: comptoir_db::Error) -> AppError {
+fn slug_conflict(err: comptoir_db::Error) -> ApiError {
     match &err {
         comptoir_db::Error::Conflict { constraint } if constraint == db::CATEGORY_SLUG_TAKEN => {
-            AppError::validation(vec![FieldError::new(
+            ApiError::validation(vec![FieldError::new(
                 "slug",
                 "taken",
                 "another category already has this slug",
@@ -351,7 +351,7 @@ fn slug_conflict(err: comptoir_db::Error) -> AppError {
         (status = 404, body = crate::error::Problem),
     )
 )]
-pub async fn get_category(state: State, caller: Caller, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+pub async fn get_category(state: State, caller: Caller, Path(id): Path<Uuid>) -> Result<Response, ApiError> {
     catalog_reader(&caller)?;
     let mut conn = state.db.acquire().await?;
     let category = db::get_category(&mut conn, id)
@@ -365,8 +365,8 @@ pub async fn get_category(state: State, caller: Caller, Path(id): Path<Uuid>) ->
     ))
 }
 
-fn category_not_found() -> AppError {
-    AppError::not_found("catalog.category_not_found", "No such category.")
+fn category_not_found() -> ApiError {
+    ApiError::not_found("catalog.category_not_found", "No such category.")
 }
 
 /// Renames, moves or reorders a category.
@@ -393,7 +393,7 @@ pub async fn update_category(
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Path(id): Path<Uuid>,
     Json(request): Json<CategoryRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
     let mut tx = state.db.begin().await?;
     let mut category = db::category_for_update(&mut tx, id)
@@ -419,7 +419,7 @@ pub async fn update_category(
         Some(None) => category.parent_id = None,
         None => {}
     }
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     let category = db::save_category(&mut tx, &category).await.map_err(slug_conflict)?;
     audit(
         &mut tx,
@@ -462,7 +462,7 @@ pub async fn delete_category(
     if_match: IfMatch,
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Path(id): Path<Uuid>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
     let mut tx = state.db.begin().await?;
     let category = db::category_for_update(&mut tx, id)
@@ -471,7 +471,7 @@ pub async fn delete_category(
     if_match.check(category.version)?;
     let (children, products) = db::category_dependents(&mut tx, id).await?;
     if children > 0 || products > 0 {
-        return Err(AppError::conflict(
+        return Err(ApiError::conflict(
             "catalog.category_not_empty",
             format!("This category still holds {children} subcategories and {products} products; move them first."),
         ));

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{IfMatch, State, audit, catalog_reader, catalog_writer, invalidate, versioned};
 use crate::auth::Caller;
-use crate::error::{AppError, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, Path, Query};
 use crate::http::RequestContext;
 
@@ -94,7 +94,7 @@ pub async fn list_definitions(
     state: State,
     caller: Caller,
     Query(filter): Query<DefinitionFilter>,
-) -> Result<Json<DefinitionList>, AppError> {
+) -> Result<Json<DefinitionList>, ApiError> {
     catalog_reader(&caller)?;
     let mut conn = state.db.acquire().await?;
     let items = db::list_definitions(&mut conn)
@@ -125,7 +125,7 @@ pub async fn create_definition(
     caller: Caller,
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Json(request): Json<DefinitionRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
     let mut errors = Vec::new();
     if request.category_id.is_none() {
@@ -134,7 +134,7 @@ pub async fn create_definition(
     if request.attribute_type_id.is_none() {
         errors.push(FieldError::new("attribute_type_id", "required", "is required"));
     }
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     let now = OffsetDateTime::now_utc();
     let definition = AttributeDefinition {
         id: Uuid::now_v7(),
@@ -152,7 +152,7 @@ pub async fn create_definition(
         .await
         .map_err(|err| match &err {
             comptoir_db::Error::Conflict { constraint } if constraint == db::DEFINITION_TAKEN => {
-                AppError::validation(vec![FieldError::new(
+                ApiError::validation(vec![FieldError::new(
                     "attribute_type_id",
                     "taken",
                     "this type is already attached to this category",
@@ -164,7 +164,7 @@ pub async fn create_definition(
                 } else {
                     "attribute_type_id"
                 };
-                AppError::validation(vec![FieldError::new(
+                ApiError::validation(vec![FieldError::new(
                     field,
                     "not_found",
                     "no such category or attribute type",
@@ -190,8 +190,8 @@ pub async fn create_definition(
     ))
 }
 
-fn definition_not_found() -> AppError {
-    AppError::not_found(
+fn definition_not_found() -> ApiError {
+    ApiError::not_found(
         "catalog.attribute_definition_not_found",
         "No such attribute definition.",
     )
@@ -221,7 +221,7 @@ pub async fn update_definition(
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Path(id): Path<Uuid>,
     Json(request): Json<DefinitionRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
     let mut tx = state.db.begin().await?;
     let mut definition = db::definition_for_update(&mut tx, id)
@@ -246,7 +246,7 @@ pub async fn update_definition(
             "delete and create the definition instead",
         ));
     }
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     definition.required = request.required.unwrap_or(definition.required);
     definition.filterable = request.filterable.unwrap_or(definition.filterable);
     definition.position = request.position.unwrap_or(definition.position);
@@ -291,7 +291,7 @@ pub async fn delete_definition(
     if_match: IfMatch,
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Path(id): Path<Uuid>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
     let mut tx = state.db.begin().await?;
     let definition = db::definition_for_update(&mut tx, id)

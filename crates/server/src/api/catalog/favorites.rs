@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::State;
 use crate::auth::Caller;
-use crate::error::AppError;
+use crate::error::ApiError;
 use crate::extract::{Json, Path};
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -47,7 +47,7 @@ pub struct FavoriteList {
         (status = 403, description = "API keys have no favourites", body = crate::error::Problem),
     )
 )]
-pub async fn list_favorites(state: State, caller: Caller) -> Result<Json<FavoriteList>, AppError> {
+pub async fn list_favorites(state: State, caller: Caller) -> Result<Json<FavoriteList>, ApiError> {
     let user = caller.user()?;
     let mut conn = state.db.acquire().await?;
     let favorites = db::favorites_of(&mut conn, user.id).await?;
@@ -88,7 +88,7 @@ pub async fn list_favorites(state: State, caller: Caller) -> Result<Json<Favorit
         (status = 404, description = "No such product on sale", body = crate::error::Problem),
     )
 )]
-pub async fn add_favorite(state: State, caller: Caller, Path(product_id): Path<Uuid>) -> Result<Response, AppError> {
+pub async fn add_favorite(state: State, caller: Caller, Path(product_id): Path<Uuid>) -> Result<Response, ApiError> {
     let user = caller.user()?;
     let mut conn = state.db.acquire().await?;
     let on_sale = db::get_product(&mut conn, product_id)
@@ -96,7 +96,7 @@ pub async fn add_favorite(state: State, caller: Caller, Path(product_id): Path<U
         .optional()?
         .is_some_and(|p| p.status == "active");
     if !on_sale {
-        return Err(AppError::not_found("catalog.product_not_found", "No such product."));
+        return Err(ApiError::not_found("catalog.product_not_found", "No such product."));
     }
     db::add_favorite(&mut conn, user.id, product_id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -115,7 +115,7 @@ pub async fn add_favorite(state: State, caller: Caller, Path(product_id): Path<U
         (status = 403, body = crate::error::Problem),
     )
 )]
-pub async fn remove_favorite(state: State, caller: Caller, Path(product_id): Path<Uuid>) -> Result<Response, AppError> {
+pub async fn remove_favorite(state: State, caller: Caller, Path(product_id): Path<Uuid>) -> Result<Response, ApiError> {
     let user = caller.user()?;
     let mut conn = state.db.acquire().await?;
     db::remove_favorite(&mut conn, user.id, product_id).await?;

@@ -26,13 +26,13 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::products::{ProductRequest, apply_product, empty_product};
-use super::rules::RuleCache;
 use super::variants::{OptionPair, VariantRequest, apply_variant, check_unique, empty_variant, options_of};
 use super::{State, audit, catalog_reader, catalog_writer, invalidate};
 use crate::auth::Caller;
-use crate::error::{AppError, FieldError, PROBLEM_CONTENT_TYPE};
+use crate::error::{ApiError, FieldError, PROBLEM_CONTENT_TYPE};
 use crate::extract::Query;
 use crate::http::RequestContext;
+use comptoir_app::catalog::rules::RuleCache;
 
 pub const COLUMNS: [&str; 15] = [
     "sku",
@@ -104,8 +104,8 @@ impl Row {
 
 /// Reads the file: UTF-8 (a BOM is skipped), `;` or `,` as separator,
 /// whichever the header uses.
-fn read_rows(data: &[u8]) -> Result<Vec<Row>, AppError> {
-    let invalid = |detail: String| AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "import.invalid_file", detail);
+fn read_rows(data: &[u8]) -> Result<Vec<Row>, ApiError> {
+    let invalid = |detail: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "import.invalid_file", detail);
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
     let text = std::str::from_utf8(data).map_err(|e| invalid(format!("The file is not UTF-8 text ({e}).")))?;
     let header_line = text.lines().next().unwrap_or_default();
@@ -189,7 +189,7 @@ async fn product_request(
     conn: &mut PgConnection,
     row: &Row,
     errors: &mut Vec<FieldError>,
-) -> Result<ProductRequest, AppError> {
+) -> Result<ProductRequest, ApiError> {
     let text = |column: &str| Some(row.get(column).to_owned()).filter(|s| !s.trim().is_empty());
     let category_id = match text("category") {
         None => None,
@@ -266,7 +266,7 @@ async fn import_product(
     rules: &RuleCache,
     slug: &str,
     rows: &[&Row],
-) -> Result<Result<Vec<Outcome>, Vec<RejectedRow>>, AppError> {
+) -> Result<Result<Vec<Outcome>, Vec<RejectedRow>>, ApiError> {
     let reject = |errors: Vec<FieldError>, rows: &[&Row]| {
         let reason = errors
             .iter()
@@ -402,7 +402,7 @@ pub async fn import_csv(
     rules: &RuleCache,
     data: &[u8],
     partial: bool,
-) -> Result<ImportReport, AppError> {
+) -> Result<ImportReport, ApiError> {
     let rows = read_rows(data)?;
     let mut groups: Vec<(String, Vec<&Row>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
@@ -457,7 +457,7 @@ pub async fn import_csv(
 pub struct CsvUpload(pub Bytes);
 
 impl<S: Send + Sync> FromRequest<S> for CsvUpload {
-    type Rejection = AppError;
+    type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let content_type = request
@@ -467,7 +467,7 @@ impl<S: Send + Sync> FromRequest<S> for CsvUpload {
             .unwrap_or_default()
             .to_ascii_lowercase();
         let too_large = || {
-            AppError::new(
+            ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "request.too_large",
                 format!("A product file has at most {} MiB.", MAX_IMPORT_BYTES / 1024 / 1024),
@@ -476,17 +476,17 @@ impl<S: Send + Sync> FromRequest<S> for CsvUpload {
         if content_type.starts_with("multipart/form-data") {
             let mut multipart = Multipart::from_request(request, state)
                 .await
-                .map_err(|_| AppError::bad_request("request.unreadable_body", "The upload could not be read."))?;
+                .map_err(|_| ApiError::bad_request("request.unreadable_body", "The upload could not be read."))?;
             while let Some(field) = multipart
                 .next_field()
                 .await
-                .map_err(|_| AppError::bad_request("request.unreadable_body", "The upload could not be read."))?
+                .map_err(|_| ApiError::bad_request("request.unreadable_body", "The upload could not be read."))?
             {
                 if field.file_name().is_some() || field.name() == Some("file") {
                     let mut data = Vec::new();
                     let mut field = field;
                     while let Some(chunk) = field.chunk().await.map_err(|_| {
-                        AppError::bad_request("request.unreadable_body", "The upload could not be read.")
+                        ApiError::bad_request("request.unreadable_body", "The upload could not be read.")
                     })? {
                         if data.len() + chunk.len() > MAX_IMPORT_BYTES {
                             return Err(too_large());
@@ -496,14 +496,14 @@ impl<S: Send + Sync> FromRequest<S> for CsvUpload {
                     return Ok(Self(data.into()));
                 }
             }
-            return Err(AppError::validation(vec![FieldError::new(
+            return Err(ApiError::validation(vec![FieldError::new(
                 "file",
                 "required",
                 "upload the CSV file in a field named file",
             )]));
         }
         if !(content_type.starts_with("text/csv") || content_type.starts_with("application/csv")) {
-            return Err(AppError::new(
+            return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "request.unsupported_media_type",
                 "Send the file as text/csv, or as multipart/form-data with a field named file.",
@@ -543,7 +543,7 @@ pub async fn import_products(
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Query(query): Query<ImportQuery>,
     request: Request,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     // Authorised before the body is read: a stranger's upload costs nothing.
     let actor = catalog_writer(&caller)?;
     let CsvUpload(data) = CsvUpload::from_request(request, &()).await?;
@@ -599,7 +599,7 @@ const EXPORT_PAGE: i64 = 500;
         (status = 403, body = crate::error::Problem),
     )
 )]
-pub async fn export_products(state: State, caller: Caller) -> Result<Response, AppError> {
+pub async fn export_products(state: State, caller: Caller) -> Result<Response, ApiError> {
     catalog_reader(&caller)?;
     let pool = state.db.clone();
     // Fail before the first byte if the database is unreachable.

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::variants::{OptionPair, options_of};
 use super::{CachedBody, NAMESPACE, State, cached_body};
 use crate::app::AppState;
-use crate::error::{AppError, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::extract::Path;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -116,7 +116,7 @@ struct ListQuery {
 
 const MAX_Q_CHARS: usize = 200;
 
-fn parse_query(raw: &str) -> Result<ListQuery, AppError> {
+fn parse_query(raw: &str) -> Result<ListQuery, ApiError> {
     let mut query = ListQuery {
         q: None,
         category: None,
@@ -220,7 +220,7 @@ fn parse_query(raw: &str) -> Result<ListQuery, AppError> {
     if query.attributes.len() > 10 {
         errors.push(FieldError::new("attr", "too_long", "at most 10 attribute filters"));
     }
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     query.brands.sort();
     query.brands.dedup();
     query.attributes.sort();
@@ -253,9 +253,9 @@ fn encode_after(after: After) -> String {
     }
 }
 
-fn decode_after(raw: &str, sort: ProductSort) -> Result<After, AppError> {
+fn decode_after(raw: &str, sort: ProductSort) -> Result<After, ApiError> {
     let invalid = || {
-        AppError::validation(vec![FieldError::new(
+        ApiError::validation(vec![FieldError::new(
             "cursor",
             "invalid",
             "not a cursor this list gave for this sort order",
@@ -288,7 +288,7 @@ async fn resolve_filter(
     state: &AppState,
     conn: &mut PgConnection,
     query: &ListQuery,
-) -> Result<ProductFilter, AppError> {
+) -> Result<ProductFilter, ApiError> {
     let mut errors = Vec::new();
     let tsquery = match &query.q {
         Some(q) => db::search_tsquery(conn, q).await?,
@@ -345,7 +345,7 @@ async fn resolve_filter(
         }
         attributes.push(documents);
     }
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     Ok(ProductFilter {
         tsquery,
         category_ids,
@@ -385,13 +385,13 @@ async fn resolve_filter(
         (status = 422, description = "A malformed or unknown parameter", body = crate::error::Problem),
     )
 )]
-pub async fn list_products(state: State, headers: HeaderMap, RawQuery(raw): RawQuery) -> Result<Response, AppError> {
+pub async fn list_products(state: State, headers: HeaderMap, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
     Ok(list_answer(&state, &raw.unwrap_or_default()).await?.respond(&headers))
 }
 
 /// The answer of `GET /api/v1/products?{raw}` (a [`ProductList`] as JSON),
 /// from the cache when it can be; the shop's pages read it too.
-pub async fn list_answer(state: &AppState, raw: &str) -> Result<CachedBody, AppError> {
+pub async fn list_answer(state: &AppState, raw: &str) -> Result<CachedBody, ApiError> {
     let query = parse_query(raw)?;
     let after = query
         .cursor
@@ -414,7 +414,7 @@ pub async fn list_answer(state: &AppState, raw: &str) -> Result<CachedBody, AppE
         let page = async {
             let cards = db::list_products(&mut conn, &filter, query.sort, after, query.limit).await?;
             drop(conn);
-            Ok::<_, AppError>(cards)
+            Ok::<_, ApiError>(cards)
         };
         let (mut cards, facets) = tokio::try_join!(page, facets(state, &query, &filter))?;
         let limit = usize::try_from(query.limit).unwrap_or(20);
@@ -443,7 +443,7 @@ pub async fn list_answer(state: &AppState, raw: &str) -> Result<CachedBody, AppE
             body.extend_from_slice(listed.card.as_bytes());
         }
         body.extend_from_slice(b"],\"next_cursor\":");
-        serde_json::to_writer(&mut body, &next_cursor).map_err(AppError::internal)?;
+        serde_json::to_writer(&mut body, &next_cursor).map_err(ApiError::internal)?;
         body.extend_from_slice(b",\"facets\":");
         body.extend_from_slice(&facets);
         body.push(b'}');
@@ -458,7 +458,7 @@ pub async fn list_answer(state: &AppState, raw: &str) -> Result<CachedBody, AppE
 /// The facet counts of the filters, shared by every page and sort order of
 /// the same filters through the cache.
 /// The facets as JSON, spliced into the answer as they are.
-async fn facets(state: &AppState, query: &ListQuery, filter: &ProductFilter) -> Result<bytes::Bytes, AppError> {
+async fn facets(state: &AppState, query: &ListQuery, filter: &ProductFilter) -> Result<bytes::Bytes, ApiError> {
     let key = query.facets_key();
     let ttl = state.config.catalog_facets_ttl;
     let cacheable = query.in_stock.is_none() && !ttl.is_zero();
@@ -533,7 +533,7 @@ async fn facets(state: &AppState, query: &ListQuery, filter: &ProductFilter) -> 
     for attribute in &mut facets.attributes {
         attribute.values.sort_by(by_count);
     }
-    let raw: bytes::Bytes = serde_json::to_vec(&facets).map_err(AppError::internal)?.into();
+    let raw: bytes::Bytes = serde_json::to_vec(&facets).map_err(ApiError::internal)?.into();
     if cacheable {
         state.cache.fill(NAMESPACE, &lookup, &key, raw.clone(), ttl).await;
     }
@@ -625,16 +625,16 @@ pub async fn get_product(
     state: State,
     headers: HeaderMap,
     Path(id_or_slug): Path<String>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let detail = product_detail(&state, &id_or_slug).await?;
-    let body = serde_json::to_vec(&detail).map_err(AppError::internal)?;
+    let body = serde_json::to_vec(&detail).map_err(ApiError::internal)?;
     Ok(CachedBody::new(body).respond(&headers))
 }
 
 /// An active product by id or slug, with its current stock (from the
 /// stock cache, which forgets a variant's as soon as it moves); the product
 /// itself comes from the catalog cache when it can.
-pub async fn product_detail(state: &AppState, id_or_slug: &str) -> Result<ProductDetail, AppError> {
+pub async fn product_detail(state: &AppState, id_or_slug: &str) -> Result<ProductDetail, ApiError> {
     let key = format!("product:{id_or_slug}");
     let ttl = state.config.catalog_cache_ttl;
     let lookup = state.cache.lookup(NAMESPACE, &key).await;
@@ -684,8 +684,8 @@ pub async fn product_detail(state: &AppState, id_or_slug: &str) -> Result<Produc
     Ok(detail)
 }
 
-async fn load_detail(conn: &mut PgConnection, id_or_slug: &str) -> Result<ProductDetail, AppError> {
-    let not_found = || AppError::not_found("catalog.product_not_found", "No such product.");
+async fn load_detail(conn: &mut PgConnection, id_or_slug: &str) -> Result<ProductDetail, ApiError> {
+    let not_found = || ApiError::not_found("catalog.product_not_found", "No such product.");
     let product = match id_or_slug.parse::<Uuid>() {
         Ok(id) => db::get_product(conn, id).await.optional()?,
         Err(_) => db::product_by_slug(conn, id_or_slug).await?,

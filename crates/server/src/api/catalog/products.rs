@@ -14,14 +14,14 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::rules::{RuleCache, check_product_attributes};
 use super::variants::{VariantRequest, VariantView, check_variants};
 use super::{IfMatch, State, audit, catalog_reader, catalog_writer, changed_slug, invalidate, new_slug, versioned};
 use crate::api::identity::{decode_cursor, encode_cursor};
 use crate::auth::Caller;
-use crate::error::{AppError, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, Path, Query};
 use crate::http::RequestContext;
+use comptoir_app::catalog::rules::{RuleCache, check_product_attributes};
 
 /// A product as the back office sees it, with its variants and version.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -110,7 +110,7 @@ pub async fn apply_product(
     is_new: bool,
     prefix: &str,
     errors: &mut Vec<FieldError>,
-) -> Result<(), AppError> {
+) -> Result<(), ApiError> {
     let field = |name: &str| format!("{prefix}{name}");
     match (&request.name, is_new) {
         (Some(name), _) => match parse_title(name) {
@@ -229,7 +229,7 @@ pub fn empty_product(now: OffsetDateTime) -> Product {
 }
 
 /// Maps the unique constraints a product write can hit to field errors.
-pub fn product_conflict(err: comptoir_db::Error) -> AppError {
+pub fn product_conflict(err: comptoir_db::Error) -> ApiError {
     match &err {
         comptoir_db::Error::Conflict { constraint } => {
             let (field, what) = match constraint.as_str() {
@@ -238,9 +238,9 @@ pub fn product_conflict(err: comptoir_db::Error) -> AppError {
                 c if c == db::EAN13_TAKEN => ("ean13", "another variant already has this barcode"),
                 _ => return err.into(),
             };
-            AppError::validation(vec![FieldError::new(field, "taken", what)])
+            ApiError::validation(vec![FieldError::new(field, "taken", what)])
         }
-        comptoir_db::Error::ForeignKey { .. } => AppError::conflict(
+        comptoir_db::Error::ForeignKey { .. } => ApiError::conflict(
             "catalog.variant_has_stock",
             "A variant of this product has held stock: archive the product instead of deleting it.",
         ),
@@ -248,8 +248,8 @@ pub fn product_conflict(err: comptoir_db::Error) -> AppError {
     }
 }
 
-fn product_not_found() -> AppError {
-    AppError::not_found("catalog.product_not_found", "No such product.")
+fn product_not_found() -> ApiError {
+    ApiError::not_found("catalog.product_not_found", "No such product.")
 }
 
 /// Creates a product, with its variants; every invalid field is reported at once.
@@ -271,7 +271,7 @@ pub async fn create_product(
     caller: Caller,
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Json(request): Json<ProductRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
     let mut tx = state.db.begin().await?;
     let mut errors = Vec::new();
@@ -293,7 +293,7 @@ pub async fn create_product(
         &mut errors,
     )
     .await?;
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     let product = db::save_product(&mut tx, &product).await.map_err(product_conflict)?;
     let mut saved = Vec::with_capacity(variants.len());
     for variant in &variants {
@@ -333,7 +333,7 @@ pub async fn create_product(
         (status = 404, body = crate::error::Problem),
     )
 )]
-pub async fn get_product(state: State, caller: Caller, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+pub async fn get_product(state: State, caller: Caller, Path(id): Path<Uuid>) -> Result<Response, ApiError> {
     catalog_reader(&caller)?;
     let mut conn = state.db.acquire().await?;
     let product = db::get_product(&mut conn, id)
@@ -383,7 +383,7 @@ pub async fn admin_list_products(
     state: State,
     caller: Caller,
     Query(query): Query<AdminProductQuery>,
-) -> Result<Json<AdminProductList>, AppError> {
+) -> Result<Json<AdminProductList>, ApiError> {
     catalog_reader(&caller)?;
     let limit = query.limit.unwrap_or(20);
     let mut errors = Vec::new();
@@ -397,7 +397,7 @@ pub async fn admin_list_products(
             None
         }
     };
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
     let mut conn = state.db.acquire().await?;
     let mut products = db::admin_list_products(&mut conn, status.map(ProductStatus::as_str), after, limit + 1).await?;
@@ -446,10 +446,10 @@ pub async fn update_product(
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Path(id): Path<Uuid>,
     Json(request): Json<ProductRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
     if request.variants.is_some() {
-        return Err(AppError::validation(vec![FieldError::new(
+        return Err(ApiError::validation(vec![FieldError::new(
             "variants",
             "unknown",
             "change variants through /api/v1/admin/products/{id}/variants",
@@ -471,7 +471,7 @@ pub async fn update_product(
         &mut errors,
     )
     .await?;
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     let product = db::save_product(&mut tx, &product).await.map_err(product_conflict)?;
     audit(
         &mut tx,
@@ -515,7 +515,7 @@ pub async fn delete_product(
     if_match: IfMatch,
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Path(id): Path<Uuid>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
     let mut tx = state.db.begin().await?;
     let product = db::product_for_update(&mut tx, id)

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::products::product_conflict;
 use super::{IfMatch, State, audit, catalog_writer, invalidate, versioned};
 use crate::auth::Caller;
-use crate::error::{AppError, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, Path};
 use crate::http::RequestContext;
 
@@ -205,7 +205,7 @@ pub async fn check_unique(
     conn: &mut PgConnection,
     variants: &[(String, &Variant)],
     errors: &mut Vec<FieldError>,
-) -> Result<(), AppError> {
+) -> Result<(), ApiError> {
     let ids: Vec<Uuid> = variants.iter().map(|(_, v)| v.id).collect();
     let skus: Vec<String> = variants.iter().map(|(_, v)| v.sku.clone()).collect();
     let taken_skus: Vec<Variant> = db::variants_by_skus_for_update(conn, &skus)
@@ -247,7 +247,7 @@ pub async fn check_variants(
     product_id: Uuid,
     requests: &[VariantRequest],
     errors: &mut Vec<FieldError>,
-) -> Result<Vec<Variant>, AppError> {
+) -> Result<Vec<Variant>, ApiError> {
     if requests.len() > 250 {
         errors.push(FieldError::new(
             "variants",
@@ -272,16 +272,16 @@ pub async fn check_variants(
     Ok(variants)
 }
 
-fn variant_not_found() -> AppError {
-    AppError::not_found("catalog.variant_not_found", "No such variant of this product.")
+fn variant_not_found() -> ApiError {
+    ApiError::not_found("catalog.variant_not_found", "No such variant of this product.")
 }
 
 /// Locks the product, so its price range and version move with the variant.
-async fn lock_product(conn: &mut PgConnection, product_id: Uuid) -> Result<(), AppError> {
+async fn lock_product(conn: &mut PgConnection, product_id: Uuid) -> Result<(), ApiError> {
     db::product_for_update(conn, product_id)
         .await?
         .map(drop)
-        .ok_or_else(|| AppError::not_found("catalog.product_not_found", "No such product."))
+        .ok_or_else(|| ApiError::not_found("catalog.product_not_found", "No such product."))
 }
 
 /// Adds a variant to a product.
@@ -306,7 +306,7 @@ pub async fn create_variant(
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Path(product_id): Path<Uuid>,
     Json(request): Json<VariantRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
     let mut tx = state.db.begin().await?;
     lock_product(&mut tx, product_id).await?;
@@ -315,7 +315,7 @@ pub async fn create_variant(
     let mut errors = Vec::new();
     apply_variant(&request, &mut variant, true, "", &mut errors);
     check_unique(&mut tx, &[(String::new(), &variant)], &mut errors).await?;
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     let variant = db::save_variant(&mut tx, &variant).await.map_err(product_conflict)?;
     db::refresh_price_range(&mut tx, product_id).await?;
     audit(
@@ -364,7 +364,7 @@ pub async fn update_variant(
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Path((product_id, variant_id)): Path<(Uuid, Uuid)>,
     Json(request): Json<VariantRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
     let mut tx = state.db.begin().await?;
     lock_product(&mut tx, product_id).await?;
@@ -376,7 +376,7 @@ pub async fn update_variant(
     let mut errors = Vec::new();
     apply_variant(&request, &mut variant, false, "", &mut errors);
     check_unique(&mut tx, &[(String::new(), &variant)], &mut errors).await?;
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     let variant = db::save_variant(&mut tx, &variant).await.map_err(product_conflict)?;
     db::refresh_price_range(&mut tx, product_id).await?;
     audit(
@@ -419,7 +419,7 @@ pub async fn delete_variant(
     if_match: IfMatch,
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Path((product_id, variant_id)): Path<(Uuid, Uuid)>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
     let mut tx = state.db.begin().await?;
     lock_product(&mut tx, product_id).await?;

@@ -12,9 +12,9 @@ use uuid::Uuid;
 
 use super::{State, parse_name};
 use crate::auth::Caller;
-use crate::crypto::FieldCipher;
-use crate::error::{AppError, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, Path};
+use comptoir_app::crypto::FieldCipher;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AddressView {
@@ -92,7 +92,7 @@ pub struct AddressRequest {
 
 /// Applies `request` onto `address`, checking every field; every invalid
 /// field is reported.
-fn apply(request: AddressRequest, address: &mut Address, cipher: &FieldCipher) -> Result<(), AppError> {
+fn apply(request: AddressRequest, address: &mut Address, cipher: &FieldCipher) -> Result<(), ApiError> {
     let mut errors = Vec::new();
     let optional = |value: Option<String>, field: &'static str, max: usize, errors: &mut Vec<FieldError>| {
         value.map(|v| {
@@ -185,7 +185,7 @@ fn apply(request: AddressRequest, address: &mut Address, cipher: &FieldCipher) -
             errors.push(FieldError::new(field, "required", "this field is required"));
         }
     }
-    AppError::unless_valid(errors)
+    ApiError::unless_valid(errors)
 }
 
 /// The signed-in user's addresses, oldest first.
@@ -199,9 +199,9 @@ fn apply(request: AddressRequest, address: &mut Address, cipher: &FieldCipher) -
 pub async fn list_addresses(
     axum::extract::State(state): State,
     Caller(caller): Caller,
-) -> Result<Json<AddressList>, AppError> {
+) -> Result<Json<AddressList>, ApiError> {
     let user = caller.user()?;
-    let mut conn = state.db.acquire().await.map_err(AppError::unavailable)?;
+    let mut conn = state.db.acquire().await.map_err(ApiError::unavailable)?;
     let items = db::list_addresses(&mut conn, user.id)
         .await?
         .into_iter()
@@ -227,7 +227,7 @@ pub async fn create_address(
     axum::extract::State(state): State,
     Caller(caller): Caller,
     Json(request): Json<AddressRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let user = caller.user()?;
     let now = OffsetDateTime::now_utc();
     let mut address = Address {
@@ -249,14 +249,14 @@ pub async fn create_address(
         updated_at: now,
     };
     apply(request, &mut address, &state.cipher)?;
-    let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
+    let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
     let saved = db::save_address(&mut tx, &address).await?;
-    tx.commit().await.map_err(AppError::unavailable)?;
+    tx.commit().await.map_err(ApiError::unavailable)?;
     Ok((StatusCode::CREATED, Json(AddressView::new(saved, &state.cipher))).into_response())
 }
 
-fn no_such_address() -> AppError {
-    AppError::not_found("address.not_found", "You have no address with this id.")
+fn no_such_address() -> ApiError {
+    ApiError::not_found("address.not_found", "You have no address with this id.")
 }
 
 /// Changes an address.
@@ -279,15 +279,15 @@ pub async fn update_address(
     Caller(caller): Caller,
     Path(id): Path<Uuid>,
     Json(request): Json<AddressRequest>,
-) -> Result<Json<AddressView>, AppError> {
+) -> Result<Json<AddressView>, ApiError> {
     let user = caller.user()?;
-    let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
+    let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
     let mut address = db::address_for_update(&mut tx, user.id, id)
         .await?
         .ok_or_else(no_such_address)?;
     apply(request, &mut address, &state.cipher)?;
     let saved = db::save_address(&mut tx, &address).await?;
-    tx.commit().await.map_err(AppError::unavailable)?;
+    tx.commit().await.map_err(ApiError::unavailable)?;
     Ok(Json(AddressView::new(saved, &state.cipher)))
 }
 
@@ -308,9 +308,9 @@ pub async fn delete_address(
     axum::extract::State(state): State,
     Caller(caller): Caller,
     Path(id): Path<Uuid>,
-) -> Result<StatusCode, AppError> {
+) -> Result<StatusCode, ApiError> {
     let user = caller.user()?;
-    let mut conn = state.db.acquire().await.map_err(AppError::unavailable)?;
+    let mut conn = state.db.acquire().await.map_err(ApiError::unavailable)?;
     if db::delete_address(&mut conn, user.id, id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {

@@ -16,11 +16,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{SecurityEvent, State, record};
-use crate::auth::tokens::secret_hash;
 use crate::auth::{Caller, ClientInfo};
-use crate::error::{AppError, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, Path};
 use crate::http::RequestContext;
+use comptoir_app::identity::tokens::secret_hash;
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ApiKeyView {
@@ -102,7 +102,7 @@ pub async fn create_api_key(
     context: Option<Extension<Arc<RequestContext>>>,
     client: ClientInfo,
     Json(request): Json<CreateApiKeyRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let admin = caller.require_admin()?;
     let mut errors = Vec::new();
     let name = request.name.trim();
@@ -123,13 +123,13 @@ pub async fn create_api_key(
     if request.expires_at.is_some_and(|at| at <= OffsetDateTime::now_utc()) {
         errors.push(FieldError::new("expires_at", "invalid", "must be in the future"));
     }
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     let key_bytes: [u8; 4] = rand::random();
     let prefix = format!("cpt_{}", hex::encode(key_bytes));
     let secret_bytes: [u8; 32] = rand::random();
     let secret = format!("{prefix}_{}", hex::encode(secret_bytes));
     let scope_names: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
-    let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
+    let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
     let key = db::insert_api_key(
         &mut tx,
         &db::NewApiKey {
@@ -155,7 +155,7 @@ pub async fn create_api_key(
         },
     )
     .await?;
-    tx.commit().await.map_err(AppError::unavailable)?;
+    tx.commit().await.map_err(ApiError::unavailable)?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedApiKey {
@@ -181,9 +181,9 @@ pub async fn create_api_key(
 pub async fn list_api_keys(
     axum::extract::State(state): State,
     Caller(caller): Caller,
-) -> Result<Json<ApiKeyList>, AppError> {
+) -> Result<Json<ApiKeyList>, ApiError> {
     caller.require_admin()?;
-    let mut conn = state.db.acquire().await.map_err(AppError::unavailable)?;
+    let mut conn = state.db.acquire().await.map_err(ApiError::unavailable)?;
     let items = db::list_api_keys(&mut conn)
         .await?
         .into_iter()
@@ -212,11 +212,11 @@ pub async fn revoke_api_key(
     context: Option<Extension<Arc<RequestContext>>>,
     client: ClientInfo,
     Path(id): Path<Uuid>,
-) -> Result<StatusCode, AppError> {
+) -> Result<StatusCode, ApiError> {
     let admin = caller.require_admin()?;
-    let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
+    let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
     let Some(key) = db::revoke_api_key(&mut tx, id).await? else {
-        return Err(AppError::not_found("api_key.not_found", "No API key has this id."));
+        return Err(ApiError::not_found("api_key.not_found", "No API key has this id."));
     };
     record(
         &mut tx,
@@ -230,6 +230,6 @@ pub async fn revoke_api_key(
         },
     )
     .await?;
-    tx.commit().await.map_err(AppError::unavailable)?;
+    tx.commit().await.map_err(ApiError::unavailable)?;
     Ok(StatusCode::NO_CONTENT)
 }

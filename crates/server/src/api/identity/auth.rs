@@ -15,12 +15,13 @@ use uuid::Uuid;
 
 use super::{Account, SecurityEvent, State, field_error, parse_email, parse_name, record};
 use crate::app::AppState;
-use crate::auth::password::Verified;
-use crate::auth::tokens::{ACCESS_TOKEN_LIFETIME, new_secret, secret_hash};
-use crate::auth::{ClientInfo, limits::Blocked};
-use crate::error::AppError;
+use crate::auth::ClientInfo;
+use crate::error::ApiError;
 use crate::extract::Json;
 use crate::http::RequestContext;
+use comptoir_app::identity::limits::Blocked;
+use comptoir_app::identity::password::Verified;
+use comptoir_app::identity::tokens::{ACCESS_TOKEN_LIFETIME, new_secret, secret_hash};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RegisterRequest {
@@ -52,7 +53,7 @@ pub async fn register(
     context: Option<Extension<Arc<RequestContext>>>,
     client: ClientInfo,
     Json(request): Json<RegisterRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let mut errors = Vec::new();
     let email = parse_email(&request.email, "email", &mut errors);
     let first_name = parse_name(&request.first_name, "first_name", &mut errors);
@@ -67,7 +68,7 @@ pub async fn register(
         .ok();
     let (Some(email), Some(first_name), Some(last_name), Some(password)) = (email, first_name, last_name, password)
     else {
-        return Err(AppError::validation(errors));
+        return Err(ApiError::validation(errors));
     };
     let account = create_account(
         &state,
@@ -103,9 +104,9 @@ pub async fn create_account(
     actor: Actor,
     context: Option<&Arc<RequestContext>>,
     client: &ClientInfo,
-) -> Result<Account, AppError> {
+) -> Result<Account, ApiError> {
     let password_hash = state.auth.hasher.hash(account.password.expose()).await?;
-    let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
+    let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
     let user = db::insert_user(
         &mut tx,
         &db::NewUser {
@@ -118,7 +119,7 @@ pub async fn create_account(
     )
     .await
     .map_err(|err| match err {
-        comptoir_db::Error::Conflict { constraint } if constraint == db::EMAIL_TAKEN => AppError::conflict(
+        comptoir_db::Error::Conflict { constraint } if constraint == db::EMAIL_TAKEN => ApiError::conflict(
             "auth.email_taken",
             "An account already uses this email address. Sign in, or reset its password.",
         ),
@@ -145,7 +146,7 @@ pub async fn create_account(
         },
     )
     .await?;
-    tx.commit().await.map_err(AppError::unavailable)?;
+    tx.commit().await.map_err(ApiError::unavailable)?;
     Ok(Account::new(user, roles, &state.cipher))
 }
 
@@ -175,9 +176,9 @@ pub struct TokenPair {
     pub cart_id: Option<Uuid>,
 }
 
-pub fn too_many_attempts(blocked: Blocked) -> AppError {
+pub fn too_many_attempts(blocked: Blocked) -> ApiError {
     let seconds = blocked.retry_after.as_secs().max(1);
-    AppError::new(
+    ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "auth.too_many_attempts",
         "Too many failed sign-in attempts. Wait before trying again, or reset the password.",
@@ -185,8 +186,8 @@ pub fn too_many_attempts(blocked: Blocked) -> AppError {
     .with_header(header::RETRY_AFTER, HeaderValue::from(seconds))
 }
 
-fn invalid_credentials() -> AppError {
-    AppError::new(
+fn invalid_credentials() -> ApiError {
+    ApiError::new(
         StatusCode::UNAUTHORIZED,
         "auth.invalid_credentials",
         "The email address or the password is wrong.",
@@ -221,7 +222,7 @@ pub async fn login(
     client: ClientInfo,
     headers: axum::http::HeaderMap,
     Json(request): Json<LoginRequest>,
-) -> Result<Json<TokenPair>, AppError> {
+) -> Result<Json<TokenPair>, ApiError> {
     let email = request.email.trim();
     let limits = &state.auth.limits;
     limits
@@ -229,7 +230,7 @@ pub async fn login(
         .await
         .map_err(too_many_attempts)?;
 
-    let mut conn = state.db.acquire().await.map_err(AppError::unavailable)?;
+    let mut conn = state.db.acquire().await.map_err(ApiError::unavailable)?;
     let credentials = if email.len() <= 254 {
         db::credentials_by_email(&mut conn, email).await?
     } else {
@@ -244,11 +245,11 @@ pub async fn login(
             credentials.as_ref().map(|c| c.password_hash.as_str()),
         )
         .await?;
-    let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
+    let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
     let user = match (credentials, verified) {
         (Some(credentials), Verified::Yes | Verified::YesRehashed(_)) if credentials.status != "active" => {
-            tx.rollback().await.map_err(AppError::unavailable)?;
-            return Err(AppError::new(
+            tx.rollback().await.map_err(ApiError::unavailable)?;
+            return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "auth.account_disabled",
                 "This account is disabled. Contact the shop.",
@@ -273,7 +274,7 @@ pub async fn login(
                 },
             )
             .await?;
-            tx.commit().await.map_err(AppError::unavailable)?;
+            tx.commit().await.map_err(ApiError::unavailable)?;
             return Err(invalid_credentials());
         }
     };
@@ -304,7 +305,7 @@ pub async fn login(
         },
     )
     .await?;
-    tx.commit().await.map_err(AppError::unavailable)?;
+    tx.commit().await.map_err(ApiError::unavailable)?;
     limits.succeeded(email).await;
     Ok(Json(pair))
 }
@@ -316,7 +317,7 @@ async fn start_session(
     conn: &mut comptoir_db::PgConnection,
     user_id: Uuid,
     client: &ClientInfo,
-) -> Result<TokenPair, AppError> {
+) -> Result<TokenPair, ApiError> {
     let session_id = Uuid::now_v7();
     let refresh_token = new_secret("rt_");
     db::start_session(
@@ -342,7 +343,7 @@ async fn token_pair(
     user_id: Uuid,
     session_id: Uuid,
     refresh_token: String,
-) -> Result<TokenPair, AppError> {
+) -> Result<TokenPair, ApiError> {
     let grants = super::grants_of(conn, user_id).await?;
     Ok(TokenPair {
         access_token: state.auth.tokens.issue(user_id, session_id, &grants)?,
@@ -358,8 +359,8 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
-fn invalid_refresh_token() -> AppError {
-    AppError::new(
+fn invalid_refresh_token() -> ApiError {
+    ApiError::new(
         StatusCode::UNAUTHORIZED,
         "auth.invalid_refresh_token",
         "The refresh token is unknown, expired, used or revoked. Sign in again.",
@@ -383,9 +384,9 @@ pub async fn refresh(
     context: Option<Extension<Arc<RequestContext>>>,
     client: ClientInfo,
     Json(request): Json<RefreshRequest>,
-) -> Result<Json<TokenPair>, AppError> {
+) -> Result<Json<TokenPair>, ApiError> {
     let next = new_secret("rt_");
-    let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
+    let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
     let rotation = db::rotate_refresh_token(
         &mut tx,
         &secret_hash(request.refresh_token.trim()),
@@ -409,8 +410,8 @@ pub async fn refresh(
             )
             .await?;
             // The revocation must stick even though the answer is an error.
-            tx.commit().await.map_err(AppError::unavailable)?;
-            Err(AppError::new(
+            tx.commit().await.map_err(ApiError::unavailable)?;
+            Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "auth.refresh_reused",
                 "This refresh token was already used: the session is revoked. Sign in again.",
@@ -422,7 +423,7 @@ pub async fn refresh(
                 return Err(invalid_refresh_token());
             }
             let pair = token_pair(&state, &mut tx, user_id, session_id, next).await?;
-            tx.commit().await.map_err(AppError::unavailable)?;
+            tx.commit().await.map_err(ApiError::unavailable)?;
             Ok(Json(pair))
         }
     }
@@ -442,8 +443,8 @@ pub async fn logout(
     context: Option<Extension<Arc<RequestContext>>>,
     client: ClientInfo,
     Json(request): Json<RefreshRequest>,
-) -> Result<StatusCode, AppError> {
-    let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
+) -> Result<StatusCode, ApiError> {
+    let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
     if let Some((session_id, user_id)) =
         db::session_of_token(&mut tx, &secret_hash(request.refresh_token.trim())).await?
         && db::revoke_session(&mut tx, user_id, session_id).await?
@@ -461,6 +462,6 @@ pub async fn logout(
         )
         .await?;
     }
-    tx.commit().await.map_err(AppError::unavailable)?;
+    tx.commit().await.map_err(ApiError::unavailable)?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -14,11 +14,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Account, SecurityEvent, State, parse_name, record};
-use crate::auth::password::Verified;
 use crate::auth::{Caller, ClientInfo};
-use crate::error::{AppError, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, Path};
 use crate::http::RequestContext;
+use comptoir_app::identity::password::Verified;
 
 /// The signed-in user's account.
 #[utoipa::path(
@@ -32,9 +32,9 @@ use crate::http::RequestContext;
         (status = 403, description = "An API key has no account.", body = crate::error::Problem),
     ),
 )]
-pub async fn get_me(axum::extract::State(state): State, Caller(caller): Caller) -> Result<Json<Account>, AppError> {
+pub async fn get_me(axum::extract::State(state): State, Caller(caller): Caller) -> Result<Json<Account>, ApiError> {
     let user = caller.user()?;
-    let mut conn = state.db.acquire().await.map_err(AppError::unavailable)?;
+    let mut conn = state.db.acquire().await.map_err(ApiError::unavailable)?;
     Ok(Json(Account::load(&mut conn, user.id, &state.cipher).await?))
 }
 
@@ -65,7 +65,7 @@ pub async fn update_me(
     axum::extract::State(state): State,
     Caller(caller): Caller,
     Json(request): Json<UpdateMeRequest>,
-) -> Result<Json<Account>, AppError> {
+) -> Result<Json<Account>, ApiError> {
     let user = caller.user()?;
     let mut errors = Vec::new();
     let first_name = request
@@ -88,8 +88,8 @@ pub async fn update_me(
             }
         },
     };
-    AppError::unless_valid(errors)?;
-    let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
+    ApiError::unless_valid(errors)?;
+    let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
     db::update_profile(
         &mut tx,
         user.id,
@@ -99,7 +99,7 @@ pub async fn update_me(
     )
     .await?;
     let account = Account::load(&mut tx, user.id, &state.cipher).await?;
-    tx.commit().await.map_err(AppError::unavailable)?;
+    tx.commit().await.map_err(ApiError::unavailable)?;
     Ok(Json(account))
 }
 
@@ -130,9 +130,9 @@ pub async fn change_password(
     context: Option<Extension<Arc<RequestContext>>>,
     client: ClientInfo,
     Json(request): Json<ChangePasswordRequest>,
-) -> Result<StatusCode, AppError> {
+) -> Result<StatusCode, ApiError> {
     let caller = caller.user()?;
-    let mut conn = state.db.acquire().await.map_err(AppError::unavailable)?;
+    let mut conn = state.db.acquire().await.map_err(ApiError::unavailable)?;
     let user = db::get_user(&mut conn, caller.id).await?;
     let credentials = db::credentials_by_id(&mut conn, caller.id).await?;
     drop(conn);
@@ -151,7 +151,7 @@ pub async fn change_password(
         == Verified::No
     {
         limits.failed(&user.email, client.ip.as_deref()).await;
-        return Err(AppError::validation(vec![FieldError::new(
+        return Err(ApiError::validation(vec![FieldError::new(
             "current_password",
             "auth.wrong_password",
             "the current password is wrong",
@@ -159,9 +159,9 @@ pub async fn change_password(
     }
     let context_words = [user.email.as_str(), user.first_name.as_str(), user.last_name.as_str()];
     let password = NewPassword::parse(&request.new_password, &context_words)
-        .map_err(|e| AppError::validation(vec![FieldError::new("new_password", e.code, e.message)]))?;
+        .map_err(|e| ApiError::validation(vec![FieldError::new("new_password", e.code, e.message)]))?;
     let hash = state.auth.hasher.hash(password.expose()).await?;
-    let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
+    let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
     db::set_password_hash(&mut tx, caller.id, &hash).await?;
     let revoked = db::revoke_other_sessions(&mut tx, caller.id, Some(caller.session_id)).await?;
     record(
@@ -176,7 +176,7 @@ pub async fn change_password(
         },
     )
     .await?;
-    tx.commit().await.map_err(AppError::unavailable)?;
+    tx.commit().await.map_err(ApiError::unavailable)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -210,9 +210,9 @@ pub struct SessionList {
 pub async fn list_sessions(
     axum::extract::State(state): State,
     Caller(caller): Caller,
-) -> Result<Json<SessionList>, AppError> {
+) -> Result<Json<SessionList>, ApiError> {
     let user = caller.user()?;
-    let mut conn = state.db.acquire().await.map_err(AppError::unavailable)?;
+    let mut conn = state.db.acquire().await.map_err(ApiError::unavailable)?;
     let items = db::open_sessions(&mut conn, user.id)
         .await?
         .into_iter()
@@ -248,11 +248,11 @@ pub async fn delete_session(
     context: Option<Extension<Arc<RequestContext>>>,
     client: ClientInfo,
     Path(id): Path<Uuid>,
-) -> Result<StatusCode, AppError> {
+) -> Result<StatusCode, ApiError> {
     let user = caller.user()?;
-    let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
+    let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
     if !db::revoke_session(&mut tx, user.id, id).await? {
-        return Err(AppError::not_found(
+        return Err(ApiError::not_found(
             "session.not_found",
             "You have no open session with this id.",
         ));
@@ -269,6 +269,6 @@ pub async fn delete_session(
         },
     )
     .await?;
-    tx.commit().await.map_err(AppError::unavailable)?;
+    tx.commit().await.map_err(ApiError::unavailable)?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -17,12 +17,12 @@ use uuid::Uuid;
 
 use super::{SecurityEvent, State, record};
 use crate::app::AppState;
-use crate::auth::tokens::{new_secret, secret_hash};
 use crate::auth::{Caller, ClientInfo};
-use crate::error::{AppError, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::extract::Json;
 use crate::http::RequestContext;
-use crate::mail::{self, Email};
+use comptoir_app::identity::tokens::{new_secret, secret_hash};
+use comptoir_app::mail::{self, Email};
 
 const RESET: &str = "password_reset";
 const VERIFICATION: &str = "email_verification";
@@ -39,7 +39,7 @@ async fn send_token(
     user: &db::User,
     purpose: &str,
     lifetime: Duration,
-) -> Result<(), AppError> {
+) -> Result<(), ApiError> {
     let now = time::OffsetDateTime::now_utc();
     if db::last_one_time_token_at(conn, user.id, purpose)
         .await?
@@ -77,7 +77,7 @@ async fn send_token(
 }
 
 /// Queues the verification email of a new account (in its transaction).
-pub async fn send_verification(state: &AppState, conn: &mut PgConnection, user: &db::User) -> Result<(), AppError> {
+pub async fn send_verification(state: &AppState, conn: &mut PgConnection, user: &db::User) -> Result<(), ApiError> {
     send_token(state, conn, user, VERIFICATION, VERIFICATION_LIFETIME).await
 }
 
@@ -98,16 +98,16 @@ pub struct PasswordResetRequest {
 pub async fn request_password_reset(
     axum::extract::State(state): State,
     Json(request): Json<PasswordResetRequest>,
-) -> Result<StatusCode, AppError> {
+) -> Result<StatusCode, ApiError> {
     let email = request.email.trim();
     if email.len() <= 254 {
-        let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
+        let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
         if let Some(user) = db::find_user_by_email(&mut tx, email).await?
             && user.status == "active"
         {
             send_token(&state, &mut tx, &user, RESET, RESET_LIFETIME).await?;
         }
-        tx.commit().await.map_err(AppError::unavailable)?;
+        tx.commit().await.map_err(ApiError::unavailable)?;
     }
     Ok(StatusCode::ACCEPTED)
 }
@@ -119,8 +119,8 @@ pub struct PasswordResetConfirm {
     pub new_password: String,
 }
 
-fn invalid_token() -> AppError {
-    AppError::validation(vec![FieldError::new(
+fn invalid_token() -> ApiError {
+    ApiError::validation(vec![FieldError::new(
         "token",
         "invalid_or_expired",
         "this link is unknown, used or expired; ask for a new one",
@@ -144,15 +144,15 @@ pub async fn confirm_password_reset(
     context: Option<Extension<Arc<RequestContext>>>,
     client: ClientInfo,
     Json(request): Json<PasswordResetConfirm>,
-) -> Result<StatusCode, AppError> {
+) -> Result<StatusCode, ApiError> {
     // A weak password answers 422 and rolls back: the token stays usable.
-    let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
+    let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
     let Some(user_id) = db::consume_one_time_token(&mut tx, RESET, &secret_hash(request.token.trim())).await? else {
         return Err(invalid_token());
     };
     let user = db::get_user(&mut tx, user_id).await?;
     let password = NewPassword::parse(&request.new_password, &[&user.email, &user.first_name, &user.last_name])
-        .map_err(|e| AppError::validation(vec![FieldError::new("new_password", e.code, e.message)]))?;
+        .map_err(|e| ApiError::validation(vec![FieldError::new("new_password", e.code, e.message)]))?;
     let hash = state.auth.hasher.hash(password.expose()).await?;
     db::set_password_hash(&mut tx, user_id, &hash).await?;
     // Whoever reads the mailbox may reset; the account is confirmed too.
@@ -170,7 +170,7 @@ pub async fn confirm_password_reset(
         },
     )
     .await?;
-    tx.commit().await.map_err(AppError::unavailable)?;
+    tx.commit().await.map_err(ApiError::unavailable)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -188,14 +188,14 @@ pub async fn confirm_password_reset(
 pub async fn request_email_verification(
     axum::extract::State(state): State,
     Caller(caller): Caller,
-) -> Result<StatusCode, AppError> {
+) -> Result<StatusCode, ApiError> {
     let user_id = caller.user()?.id;
-    let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
+    let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
     let user = db::get_user(&mut tx, user_id).await?;
     if user.email_verified_at.is_none() {
         send_verification(&state, &mut tx, &user).await?;
     }
-    tx.commit().await.map_err(AppError::unavailable)?;
+    tx.commit().await.map_err(ApiError::unavailable)?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -218,14 +218,14 @@ pub struct EmailVerificationConfirm {
 pub async fn confirm_email_verification(
     axum::extract::State(state): State,
     Json(request): Json<EmailVerificationConfirm>,
-) -> Result<StatusCode, AppError> {
-    let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
+) -> Result<StatusCode, ApiError> {
+    let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
     let Some(user_id): Option<Uuid> =
         db::consume_one_time_token(&mut tx, VERIFICATION, &secret_hash(request.token.trim())).await?
     else {
         return Err(invalid_token());
     };
     db::mark_email_verified(&mut tx, user_id).await?;
-    tx.commit().await.map_err(AppError::unavailable)?;
+    tx.commit().await.map_err(ApiError::unavailable)?;
     Ok(StatusCode::NO_CONTENT)
 }

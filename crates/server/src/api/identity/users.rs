@@ -20,7 +20,7 @@ use super::{
     parse_name, record,
 };
 use crate::auth::{Caller, ClientInfo};
-use crate::error::{AppError, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, Path, Query};
 use crate::http::RequestContext;
 
@@ -61,11 +61,11 @@ pub async fn list_users(
     axum::extract::State(state): State,
     Caller(caller): Caller,
     Query(query): Query<ListUsersQuery>,
-) -> Result<Json<AccountPage>, AppError> {
+) -> Result<Json<AccountPage>, ApiError> {
     caller.require_admin()?;
     let limit = query.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
-        return Err(AppError::validation(vec![FieldError::new(
+        return Err(ApiError::validation(vec![FieldError::new(
             "limit",
             "out_of_range",
             "expected 1 to 100",
@@ -73,7 +73,7 @@ pub async fn list_users(
     }
     let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
     let search = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    let mut conn = state.db.acquire().await.map_err(AppError::unavailable)?;
+    let mut conn = state.db.acquire().await.map_err(ApiError::unavailable)?;
     let mut users = db::list_users(&mut conn, search, after, i64::from(limit) + 1).await?;
     let more = users.len() > limit as usize;
     users.truncate(limit as usize);
@@ -128,7 +128,7 @@ pub async fn create_user(
     context: Option<Extension<Arc<RequestContext>>>,
     client: ClientInfo,
     Json(request): Json<CreateUserRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let admin = caller.require_admin()?;
     let mut errors = Vec::new();
     let email = parse_email(&request.email, "email", &mut errors);
@@ -153,10 +153,10 @@ pub async fn create_user(
         .enumerate()
         .filter_map(|(i, role)| role.grant(&format!("roles[{i}]")).map_err(|e| errors.push(e)).ok())
         .collect();
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     let (Some(email), Some(first_name), Some(last_name), Some(password)) = (email, first_name, last_name, password)
     else {
-        return Err(AppError::internal(anyhow::anyhow!("validated fields missing")));
+        return Err(ApiError::internal(anyhow::anyhow!("validated fields missing")));
     };
     let account = create_account(
         &state,
@@ -249,8 +249,8 @@ pub async fn create_admin(
     }
 }
 
-fn no_such_user() -> AppError {
-    AppError::not_found("user.not_found", "No account has this id.")
+fn no_such_user() -> ApiError {
+    ApiError::not_found("user.not_found", "No account has this id.")
 }
 
 /// One account.
@@ -271,9 +271,9 @@ pub async fn get_user(
     axum::extract::State(state): State,
     Caller(caller): Caller,
     Path(id): Path<Uuid>,
-) -> Result<Json<Account>, AppError> {
+) -> Result<Json<Account>, ApiError> {
     caller.require_admin()?;
-    let mut conn = state.db.acquire().await.map_err(AppError::unavailable)?;
+    let mut conn = state.db.acquire().await.map_err(ApiError::unavailable)?;
     match Account::load(&mut conn, id, &state.cipher).await {
         Err(err) if err.status() == StatusCode::NOT_FOUND => Err(no_such_user()),
         other => other.map(Json),
@@ -305,10 +305,10 @@ pub async fn grant_role(
     client: ClientInfo,
     Path(id): Path<Uuid>,
     Json(request): Json<RoleRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let admin = caller.require_admin()?;
-    let grant = request.grant("role").map_err(|e| AppError::validation(vec![e]))?;
-    let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
+    let grant = request.grant("role").map_err(|e| ApiError::validation(vec![e]))?;
+    let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
     db::get_user(&mut tx, id).await.map_err(|_| no_such_user())?;
     let assignment = super::grant(&mut tx, id, grant).await?;
     record(
@@ -323,7 +323,7 @@ pub async fn grant_role(
         },
     )
     .await?;
-    tx.commit().await.map_err(AppError::unavailable)?;
+    tx.commit().await.map_err(ApiError::unavailable)?;
     Ok((StatusCode::CREATED, Json(RoleView::from(assignment))).into_response())
 }
 
@@ -347,11 +347,11 @@ pub async fn revoke_role(
     context: Option<Extension<Arc<RequestContext>>>,
     client: ClientInfo,
     Path((id, role_id)): Path<(Uuid, Uuid)>,
-) -> Result<StatusCode, AppError> {
+) -> Result<StatusCode, ApiError> {
     let admin = caller.require_admin()?;
-    let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
+    let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
     let Some(revoked) = db::revoke_role(&mut tx, id, role_id).await? else {
-        return Err(AppError::not_found(
+        return Err(ApiError::not_found(
             "role.not_found",
             "This account holds no role with this id.",
         ));
@@ -368,7 +368,7 @@ pub async fn revoke_role(
         },
     )
     .await?;
-    tx.commit().await.map_err(AppError::unavailable)?;
+    tx.commit().await.map_err(ApiError::unavailable)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -379,15 +379,15 @@ async fn set_status(
     client: &ClientInfo,
     id: Uuid,
     status: &str,
-) -> Result<Json<Account>, AppError> {
+) -> Result<Json<Account>, ApiError> {
     let admin = caller.require_admin()?;
     if admin.id == id && status == "disabled" {
-        return Err(AppError::conflict(
+        return Err(ApiError::conflict(
             "user.cannot_disable_self",
             "You cannot disable your own account.",
         ));
     }
-    let mut tx = state.db.begin().await.map_err(AppError::unavailable)?;
+    let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
     db::set_status(&mut tx, id, status).await.map_err(|_| no_such_user())?;
     if status == "disabled" {
         db::revoke_other_sessions(&mut tx, id, None).await?;
@@ -409,7 +409,7 @@ async fn set_status(
     )
     .await?;
     let account = Account::load(&mut tx, id, &state.cipher).await?;
-    tx.commit().await.map_err(AppError::unavailable)?;
+    tx.commit().await.map_err(ApiError::unavailable)?;
     Ok(Json(account))
 }
 
@@ -434,7 +434,7 @@ pub async fn disable_user(
     context: Option<Extension<Arc<RequestContext>>>,
     client: ClientInfo,
     Path(id): Path<Uuid>,
-) -> Result<Json<Account>, AppError> {
+) -> Result<Json<Account>, ApiError> {
     set_status(&state, &caller, context.as_deref(), &client, id, "disabled").await
 }
 
@@ -458,6 +458,6 @@ pub async fn enable_user(
     context: Option<Extension<Arc<RequestContext>>>,
     client: ClientInfo,
     Path(id): Path<Uuid>,
-) -> Result<Json<Account>, AppError> {
+) -> Result<Json<Account>, ApiError> {
     set_status(&state, &caller, context.as_deref(), &client, id, "active").await
 }

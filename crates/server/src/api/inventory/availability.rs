@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::State;
 use crate::api::catalog::listing::StoreStock;
-use crate::error::AppError;
+use crate::error::ApiError;
 use crate::extract::{Json, Path};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -31,14 +31,14 @@ pub struct ProductAvailability {
     pub variants: Vec<VariantAvailability>,
 }
 
-async fn listed_product(conn: &mut PgConnection, id_or_slug: &str) -> Result<catalog_db::Product, AppError> {
+async fn listed_product(conn: &mut PgConnection, id_or_slug: &str) -> Result<catalog_db::Product, ApiError> {
     let product = match id_or_slug.parse::<Uuid>() {
         Ok(id) => catalog_db::get_product(conn, id).await.optional()?,
         Err(_) => catalog_db::product_by_slug(conn, id_or_slug).await?,
     };
     product
         .filter(|p| p.status == "active")
-        .ok_or_else(|| AppError::not_found("catalog.product_not_found", "No such product."))
+        .ok_or_else(|| ApiError::not_found("catalog.product_not_found", "No such product."))
 }
 
 /// A product's stock as shoppers see it, read fresh (never cached): online
@@ -53,7 +53,7 @@ async fn listed_product(conn: &mut PgConnection, id_or_slug: &str) -> Result<cat
         (status = 404, body = crate::error::Problem),
     )
 )]
-pub async fn get_availability(state: State, Path(id): Path<String>) -> Result<Json<ProductAvailability>, AppError> {
+pub async fn get_availability(state: State, Path(id): Path<String>) -> Result<Json<ProductAvailability>, ApiError> {
     let mut conn = state.db.acquire().await?;
     let product = listed_product(&mut conn, &id).await?;
     let variants = catalog_db::variants_of(&mut conn, &[product.id]).await?;

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{Access, Reach, State, actor_of, location_not_found};
 use crate::api::catalog::{IfMatch, audit, versioned};
 use crate::auth::Caller;
-use crate::error::{AppError, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, Path};
 use crate::http::RequestContext;
 
@@ -236,10 +236,10 @@ fn apply_request(request: LocationRequest, location: &mut Location, errors: &mut
     }
 }
 
-fn code_taken(err: comptoir_db::Error) -> AppError {
+fn code_taken(err: comptoir_db::Error) -> ApiError {
     match err {
         comptoir_db::Error::Conflict { constraint } if constraint.starts_with("stores_code") => {
-            AppError::conflict("inventory.location_code_taken", "Another location has this code.")
+            ApiError::conflict("inventory.location_code_taken", "Another location has this code.")
         }
         other => other.into(),
     }
@@ -258,7 +258,7 @@ fn code_taken(err: comptoir_db::Error) -> AppError {
         (status = 403, body = crate::error::Problem),
     )
 )]
-pub async fn list_locations(state: State, caller: Caller) -> Result<Json<LocationList>, AppError> {
+pub async fn list_locations(state: State, caller: Caller) -> Result<Json<LocationList>, ApiError> {
     let reach = Reach::of(&caller, Access::Read)?;
     let only = reach.filter(None)?;
     let mut conn = state.db.acquire().await?;
@@ -290,7 +290,7 @@ pub async fn create_location(
     caller: Caller,
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Json(request): Json<LocationRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     caller.require_scope(ApiScope::InventoryWrite)?;
     let mut errors = Vec::new();
     for (field, given) in [
@@ -319,7 +319,7 @@ pub async fn create_location(
         updated_at: now,
     };
     apply_request(request, &mut location, &mut errors);
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     if location.kind == "warehouse" {
         location.click_and_collect = false;
     }
@@ -368,7 +368,7 @@ pub async fn update_location(
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Path(id): Path<Uuid>,
     Json(request): Json<LocationRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let reach = Reach::of(&caller, Access::Write)?;
     reach.check(id)?;
     // A store's manager keeps its details current; what it is and does
@@ -391,7 +391,7 @@ pub async fn update_location(
     if_match.check(location.version)?;
     let mut errors = Vec::new();
     apply_request(request, &mut location, &mut errors);
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     if location.kind == "warehouse" {
         location.click_and_collect = false;
     }

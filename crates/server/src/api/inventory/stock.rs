@@ -16,7 +16,7 @@ use super::{Access, Reach, State, StockWriter, actor_of, insufficient, location_
 use crate::api::catalog::audit;
 use crate::api::identity::{decode_cursor, encode_cursor};
 use crate::auth::Caller;
-use crate::error::{AppError, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, Path, Query};
 use crate::http::RequestContext;
 use crate::platform::idempotency::Idempotent;
@@ -76,8 +76,8 @@ pub struct StockQuery {
     pub cursor: Option<String>,
 }
 
-fn invalid_cursor() -> AppError {
-    AppError::validation(vec![FieldError::new("cursor", "invalid", "not a cursor this API gave")])
+fn invalid_cursor() -> ApiError {
+    ApiError::validation(vec![FieldError::new("cursor", "invalid", "not a cursor this API gave")])
 }
 
 /// Stock levels by location and SKU.
@@ -99,13 +99,13 @@ pub async fn list_stock(
     state: State,
     caller: Caller,
     Query(query): Query<StockQuery>,
-) -> Result<Json<StockPage>, AppError> {
+) -> Result<Json<StockPage>, ApiError> {
     let reach = Reach::of(&caller, Access::Read)?;
     let locations = reach.filter(query.location)?;
     let limit = page_limit(query.limit, 50)?;
     let q = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     if q.is_some_and(|q| q.chars().count() > 100) {
-        return Err(AppError::validation(vec![FieldError::new(
+        return Err(ApiError::validation(vec![FieldError::new(
             "q",
             "too_long",
             "at most 100 characters",
@@ -219,7 +219,7 @@ pub async fn adjust_stock(
     StockWriter { caller, reach }: StockWriter,
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     mut request: Idempotent<AdjustmentRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let body = request.body.clone();
     reach.check(body.location_id)?;
     let mut errors = Vec::new();
@@ -234,7 +234,7 @@ pub async fn adjust_stock(
     if note.is_some_and(|n| n.chars().count() > 500) {
         errors.push(FieldError::new("note", "too_long", "at most 500 characters"));
     }
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     db::get_location(&mut request.tx, body.location_id)
         .await
         .optional()?
@@ -244,7 +244,7 @@ pub async fn adjust_stock(
         .optional()?
         .is_some();
     if !variant_exists {
-        return Err(AppError::validation(vec![FieldError::new(
+        return Err(ApiError::validation(vec![FieldError::new(
             "variant_id",
             "not_found",
             "no such variant",
@@ -375,7 +375,7 @@ pub async fn list_movements(
     state: State,
     caller: Caller,
     Query(query): Query<MovementQuery>,
-) -> Result<Json<MovementPage>, AppError> {
+) -> Result<Json<MovementPage>, ApiError> {
     let reach = Reach::of(&caller, Access::Read)?;
     let locations = reach.filter(query.location)?;
     let limit = page_limit(query.limit, 50)?;
@@ -422,7 +422,7 @@ pub async fn set_thresholds(
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Path((location_id, variant_id)): Path<(Uuid, Uuid)>,
     Json(request): Json<ThresholdsRequest>,
-) -> Result<Json<StockLevelView>, AppError> {
+) -> Result<Json<StockLevelView>, ApiError> {
     let reach = Reach::of(&caller, Access::Write)?;
     reach.check(location_id)?;
     let mut errors = Vec::new();
@@ -436,7 +436,7 @@ pub async fn set_thresholds(
             "at least the reorder point",
         ));
     }
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     let mut tx = state.db.begin().await?;
     db::get_location(&mut tx, location_id)
         .await
@@ -445,7 +445,7 @@ pub async fn set_thresholds(
     let variant = comptoir_db::catalog::get_variant(&mut tx, variant_id)
         .await
         .optional()?
-        .ok_or_else(|| AppError::not_found("catalog.variant_not_found", "No such variant."))?;
+        .ok_or_else(|| ApiError::not_found("catalog.variant_not_found", "No such variant."))?;
     db::set_thresholds(
         &mut tx,
         variant.id,
@@ -516,7 +516,7 @@ pub async fn list_alerts(
     state: State,
     caller: Caller,
     Query(query): Query<LocationFilter>,
-) -> Result<Json<StockAlertList>, AppError> {
+) -> Result<Json<StockAlertList>, ApiError> {
     let reach = Reach::of(&caller, Access::Read)?;
     let locations = reach.filter(query.location)?;
     let mut conn = state.db.acquire().await?;
@@ -596,14 +596,14 @@ pub async fn list_reservations(
     state: State,
     caller: Caller,
     Query(query): Query<ReservationQuery>,
-) -> Result<Json<ReservationPage>, AppError> {
+) -> Result<Json<ReservationPage>, ApiError> {
     let reach = Reach::of(&caller, Access::Read)?;
     let locations = reach.filter(query.location)?;
     let limit = page_limit(query.limit, 50)?;
     if let Some(status) = query.status.as_deref()
         && !["active", "released", "committed", "expired"].contains(&status)
     {
-        return Err(AppError::validation(vec![FieldError::new(
+        return Err(ApiError::validation(vec![FieldError::new(
             "status",
             "invalid",
             "active, released, committed or expired",

@@ -20,7 +20,7 @@ use super::{Access, Reach, State, StockWriter, actor_of, insufficient, location_
 use crate::api::catalog::audit;
 use crate::api::identity::{decode_cursor, encode_cursor};
 use crate::auth::{Caller, Principal};
-use crate::error::{AppError, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, Path, Query};
 use crate::http::RequestContext;
 use crate::platform::idempotency::Idempotent;
@@ -93,19 +93,19 @@ fn view(transfer: Transfer, lines: Vec<TransferLine>) -> TransferView {
     }
 }
 
-async fn full_view(conn: &mut PgConnection, transfer: Transfer) -> Result<TransferView, AppError> {
+async fn full_view(conn: &mut PgConnection, transfer: Transfer) -> Result<TransferView, ApiError> {
     let lines = db::transfer_lines(conn, &[transfer.id]).await?;
     Ok(view(transfer, lines))
 }
 
-fn transfer_not_found() -> AppError {
-    AppError::not_found("inventory.transfer_not_found", "No such transfer.")
+fn transfer_not_found() -> ApiError {
+    ApiError::not_found("inventory.transfer_not_found", "No such transfer.")
 }
 
 /// Store staff move stock out of their own stores, or ask for it from a
 /// warehouse; another store's stock is not theirs to send (404, as for a
 /// location that does not exist).
-async fn check_source(conn: &mut PgConnection, reach: &Reach, source: Uuid, destination: Uuid) -> Result<(), AppError> {
+async fn check_source(conn: &mut PgConnection, reach: &Reach, source: Uuid, destination: Uuid) -> Result<(), ApiError> {
     if reach.allows(source) {
         return Ok(());
     }
@@ -125,7 +125,7 @@ async fn check_source(conn: &mut PgConnection, reach: &Reach, source: Uuid, dest
 
 /// A transfer the caller reaches through its source or its destination;
 /// 404 otherwise, as for one that does not exist.
-fn reachable(reach: &Reach, transfer: &Transfer) -> Result<(), AppError> {
+fn reachable(reach: &Reach, transfer: &Transfer) -> Result<(), ApiError> {
     if reach.allows(transfer.source_location_id) || reach.allows(transfer.destination_location_id) {
         Ok(())
     } else {
@@ -133,8 +133,8 @@ fn reachable(reach: &Reach, transfer: &Transfer) -> Result<(), AppError> {
     }
 }
 
-fn invalid_transition(from: &str, to: TransferStatus) -> AppError {
-    AppError::conflict(
+fn invalid_transition(from: &str, to: TransferStatus) -> ApiError {
+    ApiError::conflict(
         "transfer.invalid_transition",
         format!("A {from} transfer cannot become {}.", to.as_str()),
     )
@@ -179,7 +179,7 @@ async fn create(
     status: TransferStatus,
     note: Option<&str>,
     lines: &[(Uuid, i32)],
-) -> Result<TransferView, AppError> {
+) -> Result<TransferView, ApiError> {
     for location in [source, destination] {
         db::get_location(conn, location)
             .await
@@ -230,7 +230,7 @@ pub async fn create_transfer(
     StockWriter { caller, reach }: StockWriter,
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Json(request): Json<TransferRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let mut tx = state.db.begin().await?;
     check_source(
         &mut tx,
@@ -279,7 +279,7 @@ pub async fn create_transfer(
     if note.is_some_and(|n| n.chars().count() > 500) {
         errors.push(FieldError::new("note", "too_long", "at most 500 characters"));
     }
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     let lines: Vec<(Uuid, i32)> = request.lines.iter().map(|l| (l.variant_id, l.quantity)).collect();
     let created = create(
         &mut tx,
@@ -293,7 +293,7 @@ pub async fn create_transfer(
     .await
     .map_err(|err| {
         if err.code() == "resource.reference" {
-            AppError::validation(vec![FieldError::new("lines", "not_found", "a variant does not exist")])
+            ApiError::validation(vec![FieldError::new("lines", "not_found", "a variant does not exist")])
         } else {
             err
         }
@@ -340,13 +340,13 @@ pub async fn list_transfers(
     state: State,
     caller: Caller,
     Query(query): Query<TransferQuery>,
-) -> Result<Json<TransferPage>, AppError> {
+) -> Result<Json<TransferPage>, ApiError> {
     let reach = Reach::of(&caller, Access::Read)?;
     let locations = reach.filter(query.location)?;
     if let Some(status) = query.status.as_deref()
         && TransferStatus::parse(status).is_none()
     {
-        return Err(AppError::validation(vec![FieldError::new(
+        return Err(ApiError::validation(vec![FieldError::new(
             "status",
             "invalid",
             "draft, requested, shipped, received or cancelled",
@@ -393,7 +393,7 @@ pub async fn list_transfers(
         (status = 404, body = crate::error::Problem),
     )
 )]
-pub async fn get_transfer(state: State, caller: Caller, Path(id): Path<Uuid>) -> Result<Json<TransferView>, AppError> {
+pub async fn get_transfer(state: State, caller: Caller, Path(id): Path<Uuid>) -> Result<Json<TransferView>, ApiError> {
     let reach = Reach::of(&caller, Access::Read)?;
     let mut conn = state.db.acquire().await?;
     let transfer = db::get_transfer(&mut conn, id)
@@ -412,7 +412,7 @@ async fn transition(
     reach: &Reach,
     id: Uuid,
     next: TransferStatus,
-) -> Result<Transfer, AppError> {
+) -> Result<Transfer, ApiError> {
     let transfer = db::lock_transfer(conn, id)
         .await
         .optional()?
@@ -442,7 +442,7 @@ async fn finish(
     context: Option<&std::sync::Arc<RequestContext>>,
     id: Uuid,
     next: TransferStatus,
-) -> Result<TransferView, AppError> {
+) -> Result<TransferView, ApiError> {
     let transfer = db::set_transfer_status(conn, id, next.as_str()).await?;
     audit(
         conn,
@@ -464,7 +464,7 @@ async fn move_without_stock(
     context: Option<&std::sync::Arc<RequestContext>>,
     id: Uuid,
     next: TransferStatus,
-) -> Result<Json<TransferView>, AppError> {
+) -> Result<Json<TransferView>, ApiError> {
     let mut tx = state.db.begin().await?;
     transition(&mut tx, reach, id, next).await?;
     let answer = finish(&mut tx, caller, context, id, next).await?;
@@ -492,7 +492,7 @@ pub async fn request_transfer(
     StockWriter { caller, reach }: StockWriter,
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Path(id): Path<Uuid>,
-) -> Result<Json<TransferView>, AppError> {
+) -> Result<Json<TransferView>, ApiError> {
     move_without_stock(
         &state,
         &caller,
@@ -525,7 +525,7 @@ pub async fn cancel_transfer(
     StockWriter { caller, reach }: StockWriter,
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Path(id): Path<Uuid>,
-) -> Result<Json<TransferView>, AppError> {
+) -> Result<Json<TransferView>, ApiError> {
     move_without_stock(
         &state,
         &caller,
@@ -567,7 +567,7 @@ pub async fn ship_transfer(
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Path(id): Path<Uuid>,
     mut request: Idempotent<ShipRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let transfer = transition(&mut request.tx, &reach, id, TransferStatus::Shipped).await?;
     // Lines come ordered by variant: levels are locked in key order.
     let lines = db::transfer_lines(&mut request.tx, &[id]).await?;
@@ -590,7 +590,7 @@ pub async fn ship_transfer(
         }
     }
     if !lacking.is_empty() {
-        return Err(insufficient(&lacking));
+        return Err(insufficient(&lacking).into());
     }
     let answer = finish(
         &mut request.tx,
@@ -647,7 +647,7 @@ pub async fn receive_transfer(
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Path(id): Path<Uuid>,
     mut request: Idempotent<ReceiveRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let transfer = transition(&mut request.tx, &reach, id, TransferStatus::Received).await?;
     let lines = db::transfer_lines(&mut request.tx, &[id]).await?;
     let mut errors = Vec::new();
@@ -691,7 +691,7 @@ pub async fn receive_transfer(
             }
         }
     }
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     for line in &lines {
         let (received, damaged) = counted.get(&line.variant_id).copied().unwrap_or((line.quantity, 0));
         db::record_line_receipt(&mut request.tx, id, line.variant_id, received, damaged).await?;
@@ -772,7 +772,7 @@ async fn suggestions(
     location: Uuid,
     days: u32,
     lead_time_days: u32,
-) -> Result<Vec<SuggestionView>, AppError> {
+) -> Result<Vec<SuggestionView>, ApiError> {
     let since = OffsetDateTime::now_utc() - time::Duration::days(i64::from(days));
     let rows = db::replenishment_rows(conn, location, since).await?;
     let mut items: Vec<SuggestionView> = rows
@@ -829,7 +829,7 @@ impl SuggestionView {
     }
 }
 
-fn period(days: Option<u32>, lead_time_days: Option<u32>) -> Result<(u32, u32), AppError> {
+fn period(days: Option<u32>, lead_time_days: Option<u32>) -> Result<(u32, u32), ApiError> {
     let days = days.unwrap_or(28);
     let lead = lead_time_days.unwrap_or(3);
     let mut errors = Vec::new();
@@ -839,7 +839,7 @@ fn period(days: Option<u32>, lead_time_days: Option<u32>) -> Result<(u32, u32), 
     if lead > 60 {
         errors.push(FieldError::new("lead_time_days", "out_of_range", "0 to 60"));
     }
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     Ok((days, lead))
 }
 
@@ -864,7 +864,7 @@ pub async fn list_suggestions(
     state: State,
     caller: Caller,
     Query(query): Query<SuggestionQuery>,
-) -> Result<Json<SuggestionList>, AppError> {
+) -> Result<Json<SuggestionList>, ApiError> {
     let reach = Reach::of(&caller, Access::Read)?;
     reach.check(query.location)?;
     let (days, lead_time_days) = period(query.days, query.lead_time_days)?;
@@ -918,7 +918,7 @@ pub async fn replenish(
     StockWriter { caller, reach }: StockWriter,
     context: Option<Extension<std::sync::Arc<RequestContext>>>,
     Json(request): Json<ReplenishRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     reach.check(request.location_id)?;
     let (days, lead_time_days) = period(request.days, request.lead_time_days)?;
     let mut tx = state.db.begin().await?;
@@ -939,7 +939,7 @@ pub async fn replenish(
         return Err(nothing_to_send());
     };
     if source == request.location_id {
-        return Err(AppError::validation(vec![FieldError::new(
+        return Err(ApiError::validation(vec![FieldError::new(
             "source_location_id",
             "invalid",
             "a location does not replenish itself",
@@ -981,8 +981,8 @@ pub async fn replenish(
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
-fn nothing_to_send() -> AppError {
-    AppError::new(
+fn nothing_to_send() -> ApiError {
+    ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "replenishment.nothing_to_send",
         "Nothing needs replenishing from a location that has it available.",

@@ -23,11 +23,11 @@ use super::{OrderDetail, OrderList, State, cursor_of, load_detail, load_view, or
 use crate::api::inventory::{actor_of, page_limit, paged};
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::error::{AppError, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, Path, Query};
-use crate::orders::{OrderEmail, cancel, payment_received, queue_email, return_to_stock, status_of};
-use crate::payments::{AnyGateway, Gateway, GatewayError, RefundRequest, settle};
 use crate::platform::idempotency::Idempotent;
+use comptoir_app::orders::{OrderEmail, cancel, payment_received, queue_email, return_to_stock, status_of};
+use comptoir_app::payments::{AnyGateway, Gateway, GatewayError, RefundRequest, settle};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -78,7 +78,7 @@ pub async fn list_orders(
     state: State,
     caller: Caller,
     Query(query): Query<AdminOrdersQuery>,
-) -> Result<Json<OrderList>, AppError> {
+) -> Result<Json<OrderList>, ApiError> {
     caller.require_scope(ApiScope::OrdersRead)?;
     let mut errors = Vec::new();
     if let Some(status) = &query.status
@@ -106,7 +106,7 @@ pub async fn list_orders(
             None
         }
     };
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     let mut conn = state.db.acquire().await?;
     let rows = db::list_orders(
         &mut conn,
@@ -140,8 +140,8 @@ pub struct TransitionRequest {
     pub note: Option<String>,
 }
 
-fn invalid_transition(from: &str, to: &str) -> AppError {
-    AppError::conflict(
+fn invalid_transition(from: &str, to: &str) -> ApiError {
+    ApiError::conflict(
         "order.invalid_transition",
         format!("An order that is {from} cannot become {to}."),
     )
@@ -170,12 +170,12 @@ pub async fn transition_order(
     caller: Caller,
     Path(id): Path<Uuid>,
     mut request: Idempotent<TransitionRequest>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     caller.require_scope(ApiScope::OrdersWrite)?;
     let actor = actor_of(&caller);
     let body = &request.body;
     let Some(to) = OrderStatus::parse(&body.to) else {
-        return Err(AppError::validation(vec![FieldError::new(
+        return Err(ApiError::validation(vec![FieldError::new(
             "to",
             "invalid",
             "an order status",
@@ -194,7 +194,7 @@ pub async fn transition_order(
             errors.push(FieldError::new(field, "invalid", "at most 200 characters"));
         }
     }
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     let order = db::lock_order(&mut request.tx, id)
         .await
         .optional()?
@@ -269,7 +269,7 @@ pub async fn cancel_with_refund(
     order: &Order,
     actor: Actor,
     note: &str,
-) -> Result<Order, AppError> {
+) -> Result<Order, ApiError> {
     let status = status_of(order);
     if !status.can_become(OrderStatus::Cancelled) {
         return Err(invalid_transition(status.as_str(), "cancelled"));
@@ -278,7 +278,7 @@ pub async fn cancel_with_refund(
         match payment.status.as_str() {
             "requires_action" => {
                 let gateway = AnyGateway::named(&state.gateways, &payment.gateway)?;
-                let outcome = gateway.cancel(&payment).await.map_err(AppError::unavailable)?;
+                let outcome = gateway.cancel(&payment).await.map_err(ApiError::unavailable)?;
                 settle(conn, payment.id, &outcome, actor).await?;
             }
             "awaiting_transfer" => {
@@ -314,7 +314,7 @@ pub async fn cancel_with_refund(
         .await?;
     }
     let order = db::lock_order(conn, order.id).await?;
-    cancel(conn, &order, actor, note).await
+    Ok(cancel(conn, &order, actor, note).await?)
 }
 
 /// Gives `amount` back through the gateway of the order's successful
@@ -328,12 +328,12 @@ async fn refund_money(
     key: &str,
     actor: Actor,
     reason: &str,
-) -> Result<Refund, AppError> {
+) -> Result<Refund, ApiError> {
     let payment = payments_db::payments_of_order(conn, order.id)
         .await?
         .into_iter()
         .find(|p| p.status == "succeeded")
-        .ok_or_else(|| AppError::conflict("refund.nothing_paid", "This order has no payment to refund."))?;
+        .ok_or_else(|| ApiError::conflict("refund.nothing_paid", "This order has no payment to refund."))?;
     let reference = match payment.gateway.as_str() {
         // A transfer is given back by transfer, outside Comptoir.
         "manual" => format!("manual:{key}"),
@@ -341,7 +341,7 @@ async fn refund_money(
             let charge = payment
                 .gateway_reference
                 .as_deref()
-                .ok_or_else(|| AppError::internal(anyhow::anyhow!("payment {} has no reference", payment.id)))?;
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("payment {} has no reference", payment.id)))?;
             let gateway = AnyGateway::named(&state.gateways, &payment.gateway)?;
             let gateway_key = format!("comptoir-refund-{}", hex::encode(Sha256::digest(key.as_bytes())));
             gateway
@@ -352,12 +352,12 @@ async fn refund_money(
                 })
                 .await
                 .map_err(|err| match err {
-                    GatewayError::Refused(message) => AppError::new(
+                    GatewayError::Refused(message) => ApiError::new(
                         StatusCode::BAD_GATEWAY,
                         "payment.refund_refused",
                         format!("The payment gateway refused the refund: {message}"),
                     ),
-                    GatewayError::Unknown(cause) => AppError::unavailable(anyhow::anyhow!(cause)),
+                    GatewayError::Unknown(cause) => ApiError::unavailable(anyhow::anyhow!(cause)),
                 })?
         }
     };
@@ -475,7 +475,7 @@ pub async fn refund_order(
     caller: Caller,
     Path(id): Path<Uuid>,
     mut request: Idempotent<RefundRequestBody>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     caller.require_scope(ApiScope::OrdersWrite)?;
     let actor = actor_of(&caller);
     let mut errors = Vec::new();
@@ -506,7 +506,7 @@ pub async fn refund_order(
             "restocking needs the lines given back",
         ));
     }
-    AppError::unless_valid(errors)?;
+    ApiError::unless_valid(errors)?;
     let order = db::lock_order(&mut request.tx, id)
         .await
         .optional()?
@@ -551,7 +551,7 @@ pub async fn refund_order(
                 }
                 amount = amount.saturating_add(found.unit_price_minor.saturating_mul(i64::from(line.quantity)));
             }
-            AppError::unless_valid(errors)?;
+            ApiError::unless_valid(errors)?;
             (amount, asked.clone())
         }
         (None, Some(amount)) => (amount, Vec::new()),
@@ -559,7 +559,7 @@ pub async fn refund_order(
         _ => (left, Vec::new()),
     };
     if amount > left || amount <= 0 {
-        return Err(AppError::validation(vec![FieldError::new(
+        return Err(ApiError::validation(vec![FieldError::new(
             "amount_minor",
             "exceeds_paid",
             format!("at most {left} (what was paid and not yet refunded)"),
@@ -599,11 +599,11 @@ pub async fn refund_order(
         }
     }
     refund.restock = restock;
-    refund.lines = serde_json::to_value(&lines).map_err(AppError::internal)?;
+    refund.lines = serde_json::to_value(&lines).map_err(ApiError::internal)?;
     let after = db::get_order(&mut request.tx, order.id).await?;
     let now = status_of(&after);
     let to = now.after_refund(after.refunded_minor >= after.paid_minor);
-    let history_note = format!("refund of {}: {reason}", crate::documents::euros(amount));
+    let history_note = format!("refund of {}: {reason}", comptoir_app::documents::euros(amount));
     let after = if now == to {
         // The status stays; the history still says what happened.
         db::record_history(

@@ -13,9 +13,9 @@ use uuid::Uuid;
 
 use super::{State, check_reader, order_not_found, unseal};
 use crate::auth::{Caller, MaybeCaller};
-use crate::documents::{self, Statement};
-use crate::error::{AppError, FieldError};
+use crate::error::{ApiError, FieldError};
 use crate::extract::{Path, Query};
+use comptoir_app::documents::{self, Statement};
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -25,11 +25,11 @@ pub struct DocumentQuery {
     pub format: Option<String>,
 }
 
-fn answer(statement: &Statement, format: Option<&str>) -> Result<Response, AppError> {
+fn answer(statement: &Statement, format: Option<&str>) -> Result<Response, ApiError> {
     match format.unwrap_or("pdf") {
         "pdf" => Ok(pdf_response(documents::statement_pdf(statement), &statement.number)),
         "html" => Ok(Html(documents::statement_html(statement)).into_response()),
-        _ => Err(AppError::validation(vec![FieldError::new(
+        _ => Err(ApiError::validation(vec![FieldError::new(
             "format",
             "invalid",
             "pdf or html",
@@ -63,7 +63,7 @@ async fn readable(
         Vec<comptoir_db::orders::OrderLine>,
         Option<crate::api::checkout::AddressInput>,
     ),
-    AppError,
+    ApiError,
 > {
     let mut conn = state.db.acquire().await?;
     let order = db::get_order(&mut conn, id)
@@ -96,11 +96,11 @@ pub async fn get_invoice(
     headers: HeaderMap,
     Path(id): Path<Uuid>,
     Query(query): Query<DocumentQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let (conn, order, lines, billing) = readable(&state, &caller, &headers, id).await?;
     drop(conn);
     let statement = documents::invoice_of(&state.config, &order, &lines, billing).ok_or_else(|| {
-        AppError::not_found(
+        ApiError::not_found(
             "order.not_invoiced",
             "This order is not invoiced yet: it is invoiced when paid.",
         )
@@ -128,16 +128,16 @@ pub async fn get_credit_note(
     headers: HeaderMap,
     Path((id, refund_id)): Path<(Uuid, Uuid)>,
     Query(query): Query<DocumentQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, ApiError> {
     let (mut conn, order, lines, billing) = readable(&state, &caller, &headers, id).await?;
     let refund = payments_db::refunds_of_order(&mut conn, order.id)
         .await?
         .into_iter()
         .find(|r| r.id == refund_id)
-        .ok_or_else(|| AppError::not_found("order.credit_note_not_found", "No such credit note for this order."))?;
+        .ok_or_else(|| ApiError::not_found("order.credit_note_not_found", "No such credit note for this order."))?;
     drop(conn);
     let statement = documents::credit_note_of(&state.config, &order, &lines, &refund, billing)
-        .ok_or_else(|| AppError::not_found("order.credit_note_not_found", "No such credit note for this order."))?;
+        .ok_or_else(|| ApiError::not_found("order.credit_note_not_found", "No such credit note for this order."))?;
     answer(&statement, query.format.as_deref())
 }
 
@@ -154,7 +154,7 @@ pub async fn get_credit_note(
         (status = 404, body = crate::error::Problem),
     )
 )]
-pub async fn get_packing_slip(state: State, caller: Caller, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+pub async fn get_packing_slip(state: State, caller: Caller, Path(id): Path<Uuid>) -> Result<Response, ApiError> {
     caller.require_scope(ApiScope::OrdersRead)?;
     let mut conn = state.db.acquire().await?;
     let order = db::get_order(&mut conn, id)

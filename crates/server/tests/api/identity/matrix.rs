@@ -1086,14 +1086,14 @@ async fn fixture(app: &TestApp) -> Fixture {
     .id;
     let mut refresh_tokens = Vec::new();
     for _ in CALLERS {
-        let token = comptoir_server::auth::tokens::new_secret("rt_");
+        let token = comptoir_app::identity::tokens::new_secret("rt_");
         comptoir_db::identity::start_session(
             &mut conn,
             Uuid::now_v7(),
             target.id,
             None,
             None,
-            &comptoir_server::auth::tokens::secret_hash(&token),
+            &comptoir_app::identity::tokens::secret_hash(&token),
             time::OffsetDateTime::now_utc() + time::Duration::days(1),
         )
         .await

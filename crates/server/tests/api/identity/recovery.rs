@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use comptoir_server::platform::outbox::{Handlers, OutboxWorker, WorkerSettings};
+use comptoir_app::platform::outbox::{Handlers, OutboxWorker, WorkerSettings};
 use serde_json::{Value, json};
 
 use super::{PASSWORD, bearer, login, register, signed_in};

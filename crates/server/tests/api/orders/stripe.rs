@@ -230,7 +230,7 @@ fn now() -> i64 {
 }
 
 fn sign(secret: &str, at: i64, body: &str) -> String {
-    comptoir_server::payments::webhook::sign(secret, at, body.as_bytes())
+    comptoir_app::payments::webhook::sign(secret, at, body.as_bytes())
 }
 
 async fn order_status(app: &TestApp, id: &str) -> String {
@@ -438,7 +438,7 @@ async fn a_charge_whose_answer_was_lost_is_reconciled_by_repeating_the_same_requ
     let lost = place(&app, &admin, "STRIPE-LOST", "pm_card_lost").await;
     assert_eq!(lost["payment"]["status"], "processing");
     assert_eq!(lost["order"]["status"], "pending_payment");
-    let settled = comptoir_server::payments::reconcile(&app.state, std::time::Duration::ZERO)
+    let settled = comptoir_app::payments::reconcile(&app.state, std::time::Duration::ZERO)
         .await
         .unwrap();
     assert_eq!(settled, 1);

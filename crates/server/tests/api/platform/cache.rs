@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::routing::get;
+use comptoir_app::cache::Cache;
 use comptoir_server::app::AppState;
-use comptoir_server::cache::Cache;
 use comptoir_server::extract::{Json, Path};
 use serde::{Deserialize, Serialize};
 use serde_json::json;

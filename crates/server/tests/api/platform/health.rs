@@ -64,13 +64,13 @@ async fn ready_is_503_when_redis_is_configured_but_down() {
 async fn ready_is_503_when_the_database_does_not_answer() {
     let app = TestApp::builder().redis(RedisChoice::InProcess).spawn().await;
     // The same application, pointed at a port where no PostgreSQL listens.
-    let state = app::AppState::new(app::Shared {
+    let state = app::AppState::new(comptoir_app::Services {
         db: sqlx::postgres::PgPoolOptions::new()
             .acquire_timeout(std::time::Duration::from_millis(500))
             .connect_lazy(&format!("postgres://postgres@127.0.0.1:{}/nothing", free_port()))
             .unwrap(),
-        auth: comptoir_server::auth::Auth::new(&app.state.config, app.state.cache.clone()),
-        cipher: comptoir_server::crypto::FieldCipher::new(&app.state.config.data_keys),
+        auth: comptoir_app::identity::Auth::new(&app.state.config, app.state.cache.clone()),
+        cipher: comptoir_app::crypto::FieldCipher::new(&app.state.config.data_keys),
         catalog_rules: Default::default(),
         stock: Default::default(),
         gateways: app.state.gateways.clone(),

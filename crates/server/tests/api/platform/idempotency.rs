@@ -8,10 +8,11 @@ use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::post;
+use comptoir_app::platform::idempotency::CallerScope;
 use comptoir_db::platform::{audit, outbox};
 use comptoir_server::app::AppState;
-use comptoir_server::error::AppError;
-use comptoir_server::platform::idempotency::{CallerScope, Idempotent};
+use comptoir_server::error::ApiError;
+use comptoir_server::platform::idempotency::Idempotent;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
@@ -31,7 +32,7 @@ struct Adjustment {
 }
 
 /// Stands for a stock adjustment: an effect, its outbox event, then the answer.
-async fn adjust(mut request: Idempotent<Adjustment>) -> Result<Response, AppError> {
+async fn adjust(mut request: Idempotent<Adjustment>) -> Result<Response, ApiError> {
     let body = &request.body;
     let entry = audit::NewEntry {
         actor: audit::Actor::System,
@@ -48,7 +49,7 @@ async fn adjust(mut request: Idempotent<Adjustment>) -> Result<Response, AppErro
         tokio::time::sleep(Duration::from_millis(body.hold_ms)).await;
     }
     if body.fail {
-        return Err(AppError::conflict("stock.insufficient", "Not enough stock."));
+        return Err(ApiError::conflict("stock.insufficient", "Not enough stock."));
     }
     let answer = json!({"id": id, "sku": body.sku, "delta": body.delta});
     request.complete(StatusCode::CREATED, &answer).await
@@ -271,9 +272,7 @@ async fn stored_keys_are_kept_a_day_at_least_and_purged_later() {
         .await
         .unwrap();
     }
-    comptoir_server::platform::maintenance::purge_once(app.db())
-        .await
-        .unwrap();
+    comptoir_app::platform::maintenance::purge_once(app.db()).await.unwrap();
     let kept: Vec<String> = sqlx::query_scalar("SELECT key FROM idempotency_keys ORDER BY key")
         .fetch_all(app.db())
         .await

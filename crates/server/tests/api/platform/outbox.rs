@@ -4,11 +4,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use comptoir_app::cache::Cache;
+use comptoir_app::platform::outbox::{DeliveryError, Handlers, OutboxWorker, WorkerSettings, topics};
 use comptoir_db::PgPool;
 use comptoir_db::platform::outbox as store;
 use comptoir_domain::platform::RetryPolicy;
-use comptoir_server::cache::Cache;
-use comptoir_server::platform::outbox::{DeliveryError, Handlers, OutboxWorker, WorkerSettings, topics};
 use serde_json::json;
 use uuid::Uuid;
 

@@ -4,8 +4,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use comptoir_server::mail::{self, Email};
-use comptoir_server::platform::outbox::{Handlers, OutboxWorker};
+use comptoir_app::mail::{self, Email};
+use comptoir_app::platform::outbox::{Handlers, OutboxWorker};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::harness::TestApp;

@@ -22,7 +22,7 @@ use comptoir_db::platform::audit::Actor;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
-use crate::app::AppState;
+use crate::Context;
 use crate::error::AppError;
 
 /// What a gateway said about a charge.
@@ -189,7 +189,7 @@ pub const REFUND_LATE_PAYMENT: &str = "payment.refund_late";
 /// An unknown outcome leaves the payment as it is (a retry or the
 /// reconciliation settles it).
 pub async fn run_charge(
-    state: &AppState,
+    state: &Context,
     conn: &mut PgConnection,
     payment: &Payment,
     token: &str,
@@ -358,7 +358,7 @@ async fn record(
 
 /// Refunds in full a payment that succeeded for an order that was already
 /// cancelled. Idempotent: its gateway key is derived from the payment.
-pub async fn refund_late_payment(state: &AppState, payment_id: uuid::Uuid) -> Result<(), AppError> {
+pub async fn refund_late_payment(state: &Context, payment_id: uuid::Uuid) -> Result<(), AppError> {
     let mut conn = state.db.acquire().await?;
     let payment = db::get_payment(&mut conn, payment_id).await?;
     drop(conn);
@@ -417,7 +417,7 @@ const RECONCILE_INTERVAL: Duration = Duration::from_secs(15);
 /// Settles payments left `processing` (a lost answer, a crash between the
 /// charge and its record) by asking their gateway; answers how many it
 /// settled.
-pub async fn reconcile(state: &AppState, older_than: Duration) -> Result<usize, AppError> {
+pub async fn reconcile(state: &Context, older_than: Duration) -> Result<usize, AppError> {
     let before = time::OffsetDateTime::now_utc() - older_than;
     let mut conn = state.db.acquire().await?;
     let due = db::unsettled_before(&mut conn, before, 100).await?;
@@ -438,7 +438,7 @@ pub async fn reconcile(state: &AppState, older_than: Duration) -> Result<usize, 
 
 /// Asks the gateway about one payment still `processing`; answers whether
 /// it was settled.
-async fn reconcile_one(state: &AppState, payment_id: uuid::Uuid) -> Result<bool, AppError> {
+async fn reconcile_one(state: &Context, payment_id: uuid::Uuid) -> Result<bool, AppError> {
     let mut conn = state.db.acquire().await?;
     let payment = db::get_payment(&mut conn, payment_id).await?;
     drop(conn);
@@ -476,7 +476,7 @@ pub enum PendingAction {
     Unknown,
 }
 
-pub async fn pending_action(state: &AppState, payment_id: uuid::Uuid) -> Result<PendingAction, AppError> {
+pub async fn pending_action(state: &Context, payment_id: uuid::Uuid) -> Result<PendingAction, AppError> {
     let mut conn = state.db.acquire().await?;
     let payment = db::get_payment(&mut conn, payment_id).await?;
     drop(conn);
@@ -504,7 +504,7 @@ pub async fn pending_action(state: &AppState, payment_id: uuid::Uuid) -> Result<
 }
 
 /// Runs [`reconcile`] until shutdown.
-pub async fn run_reconciliation(state: AppState, mut shutdown: watch::Receiver<bool>) {
+pub async fn run_reconciliation(state: Context, mut shutdown: watch::Receiver<bool>) {
     while !*shutdown.borrow() {
         if let Err(err) = reconcile(&state, RECONCILE_AFTER).await {
             tracing::error!(error = %err.code(), "payment reconciliation failed; will try again");
@@ -514,4 +514,23 @@ pub async fn run_reconciliation(state: AppState, mut shutdown: watch::Receiver<b
             _ = shutdown.changed() => {}
         }
     }
+}
+
+/// Delivers one of the test gateway's webhooks (an outbox event), through
+/// the same once-only handling as Stripe's.
+pub async fn deliver_test_webhook(state: &Context, payload: &serde_json::Value) -> Result<(), AppError> {
+    let text = |name: &str| {
+        payload
+            .get(name)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (event_id, kind, charge_id) = (text("id"), text("type"), text("charge_id"));
+    let mut conn = state.db.acquire().await?;
+    let charge = comptoir_db::payments::lock_test_charge(&mut conn, &charge_id).await?;
+    drop(conn);
+    let outcome = test_gateway::outcome_of(&charge);
+    webhook::handle_event(state, "test", &event_id, &kind, Some(&charge.id), None, Some(&outcome)).await?;
+    Ok(())
 }

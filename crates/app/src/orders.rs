@@ -14,7 +14,7 @@ use comptoir_domain::orders::OrderStatus;
 use serde_json::json;
 use tokio::sync::watch;
 
-use crate::app::AppState;
+use crate::Context;
 use crate::documents::euros;
 use crate::error::AppError;
 use crate::mail::{self, Email};
@@ -124,7 +124,7 @@ pub async fn return_to_stock(
         },
     )
     .await?;
-    returned.map_err(|lacking| crate::api::inventory::insufficient(&[lacking]))?;
+    returned.map_err(|lacking| crate::inventory::insufficient(&[lacking]))?;
     Ok(())
 }
 
@@ -211,7 +211,7 @@ pub async fn queue_email(conn: &mut PgConnection, order: &Order, email: OrderEma
 const OVERDUE_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Cancels, until shutdown, the orders whose payment did not come in time.
-pub async fn run_overdue(state: AppState, mut shutdown: watch::Receiver<bool>) {
+pub async fn run_overdue(state: Context, mut shutdown: watch::Receiver<bool>) {
     while !*shutdown.borrow() {
         if let Err(err) = cancel_overdue(&state).await {
             tracing::error!(error = %err.code(), "cancelling overdue orders failed; will try again");
@@ -227,7 +227,7 @@ pub async fn run_overdue(state: AppState, mut shutdown: watch::Receiver<bool>) {
 /// payment still waiting for the customer is called off at its gateway
 /// first (and if it succeeded meanwhile, the order is paid instead).
 /// Answers how many orders were cancelled.
-pub async fn cancel_overdue(state: &AppState) -> Result<usize, AppError> {
+pub async fn cancel_overdue(state: &Context) -> Result<usize, AppError> {
     let mut cancelled = 0;
     // Orders this sweep could not settle (a gateway that does not answer):
     // left for the next one, without holding up the others.
@@ -263,7 +263,7 @@ pub async fn cancel_overdue(state: &AppState) -> Result<usize, AppError> {
 /// order unless one of them went through meanwhile (it is then paid).
 /// Answers whether it cancelled. A gateway that does not answer is an
 /// error: nothing is cancelled on a guess.
-async fn cancel_one_overdue(state: &AppState, conn: &mut PgConnection, order: &Order) -> Result<bool, AppError> {
+async fn cancel_one_overdue(state: &Context, conn: &mut PgConnection, order: &Order) -> Result<bool, AppError> {
     let payments = payments_db::payments_of_order(conn, order.id).await?;
     for payment in payments.iter().filter(|p| p.status == "requires_action") {
         let gateway = AnyGateway::named(&state.gateways, &payment.gateway)?;

@@ -9,8 +9,10 @@ use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use crate::error::{AppError, FieldError};
 use crate::mail::{Email, Mailer};
 use crate::platform::outbox::DeliveryError;
+use comptoir_db::inventory::Insufficient;
 
 /// How often expired reservations are looked for.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(5);
@@ -98,4 +100,30 @@ pub async fn notify_alert(
         mailer.deliver(Uuid::from_bytes(bytes), &email).await?;
     }
     Ok(())
+}
+
+/// 409 `stock.insufficient`, naming the levels that lack stock.
+pub fn insufficient(lacking: &[Insufficient]) -> AppError {
+    let lines = lacking
+        .iter()
+        .map(|l| {
+            FieldError::new(
+                l.variant_id.to_string(),
+                "stock.insufficient",
+                format!("not enough stock at location {}", l.location_id),
+            )
+        })
+        .collect();
+    AppError::conflict(
+        "stock.insufficient",
+        format!(
+            "Not enough stock: {}.",
+            lacking
+                .iter()
+                .map(|l| format!("variant {} at location {}", l.variant_id, l.location_id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    )
+    .with_errors(lines)
 }

@@ -1,5 +1,5 @@
 //! Typed configuration, read from the environment (and `.env` when present)
-//! with the embedded defaults of ARCHITECTURE.md, so that a bare
+//! with embedded defaults (the README's configuration table), so that a bare
 //! `comptoir serve` works on a machine with a local PostgreSQL.
 
 use std::fmt;

@@ -13,7 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
 use super::{ChargeOutcome, settle};
-use crate::app::AppState;
+use crate::Context;
 use crate::error::AppError;
 
 /// How old a signature may be, in seconds.
@@ -91,7 +91,7 @@ pub enum Handled {
 /// transaction of its effect, so a concurrent or later redelivery finds it
 /// and does nothing.
 pub async fn handle_event(
-    state: &AppState,
+    state: &Context,
     gateway: &str,
     event_id: &str,
     event_type: &str,

@@ -11,7 +11,7 @@ use comptoir_db::payments::Refund;
 use comptoir_domain::orders::{Invoice, Line, PriceBasis, invoice, split_in_proportion};
 use time::OffsetDateTime;
 
-use crate::api::checkout::AddressInput;
+use crate::checkout::AddressInput;
 use crate::config::Config;
 use pdf::{Font, PAGE_WIDTH, Page, mm};
 

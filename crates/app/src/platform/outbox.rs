@@ -73,7 +73,7 @@ impl Handlers {
 impl Handlers {
     /// Every handler of the application: the platform's, the email delivery
     /// and the low-stock notices.
-    pub fn for_app(state: &crate::app::AppState) -> Self {
+    pub fn for_app(state: &crate::Context) -> Self {
         let mailer = crate::mail::Mailer::from_config(&state.config).unwrap_or_else(|err| {
             tracing::error!(error = %err, "SMTP_URL cannot be used; emails are written to MAIL_DIR instead");
             crate::mail::Mailer {
@@ -101,7 +101,7 @@ impl Handlers {
             .on(crate::payments::test_gateway::WEBHOOK, move |event| {
                 let state = webhook_state.clone();
                 async move {
-                    crate::api::payments::deliver_test_webhook(&state, &event.payload)
+                    crate::payments::deliver_test_webhook(&state, &event.payload)
                         .await
                         .map_err(|err| DeliveryError::Transient(err.code().to_owned()))
                 }

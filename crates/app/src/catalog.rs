@@ -1,0 +1,3 @@
+//! The catalog's use cases.
+
+pub mod rules;
