@@ -8,6 +8,7 @@
 //! their answers to JSON or pages.
 
 pub mod cache;
+pub mod cart;
 pub mod catalog;
 pub mod checkout;
 pub mod config;
@@ -20,6 +21,7 @@ pub mod mail;
 pub mod orders;
 pub mod payments;
 pub mod platform;
+pub mod shipping;
 
 use std::sync::Arc;
 

@@ -2,6 +2,9 @@
 //! and the emails it sends. Every function runs in its caller's
 //! transaction, with the order's row locked first.
 
+pub mod customer;
+pub mod views;
+
 use std::time::Duration;
 
 use comptoir_db::PgConnection;
@@ -28,8 +31,16 @@ pub const TRANSFER_PAYMENT_WINDOW: time::Duration = time::Duration::days(7);
 /// own expiry (which cancels it and releases them) always comes first.
 pub const RESERVATION_GRACE: time::Duration = time::Duration::minutes(10);
 
-pub fn status_of(order: &Order) -> OrderStatus {
-    OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Cancelled)
+/// The order's status as the domain knows it. A value the domain does not
+/// know is a fault of the data, refused, never read as another status.
+pub fn status_of(order: &Order) -> Result<OrderStatus, AppError> {
+    OrderStatus::parse(&order.status).ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!(
+            "order {} has the unknown status {:?}",
+            order.number,
+            order.status
+        ))
+    })
 }
 
 /// A payment succeeded: the order becomes `paid`, its reserved stock is
@@ -42,7 +53,7 @@ pub async fn payment_received(
     payment: &Payment,
     actor: Actor,
 ) -> Result<(), AppError> {
-    let status = status_of(order);
+    let status = status_of(order)?;
     let reservations = stock::reservations_for(conn, order.id).await?;
     let all_held = reservations.iter().all(|r| r.status == "active");
     if !status.can_become(OrderStatus::Paid) || !all_held {
@@ -272,7 +283,7 @@ async fn cancel_one_overdue(state: &Context, conn: &mut PgConnection, order: &Or
     }
     let order = db::lock_order(conn, order.id).await?;
     if !matches!(
-        status_of(&order),
+        status_of(&order)?,
         OrderStatus::PendingPayment | OrderStatus::AwaitingPayment
     ) {
         return Ok(false);

@@ -98,12 +98,19 @@ pub struct Gateways {
 }
 
 impl Gateways {
-    pub fn from_config(config: &crate::config::Config, db: &comptoir_db::PgPool) -> Self {
-        let stripe = config.stripe_secret_key.as_ref().and_then(|key| {
-            stripe::StripeGateway::new(&config.stripe_api_base, key.clone())
-                .map_err(|err| tracing::error!(error = %err, "the Stripe client cannot be built; card payments are refused unless the test gateway is enabled"))
-                .ok()
-        });
+    /// `stripe_transport` is the HTTPS client Stripe is reached with when
+    /// `STRIPE_SECRET_KEY` is set; `None` when it could not be built (card
+    /// payments then go to the test gateway if it is enabled, or are refused).
+    pub fn from_config(
+        config: &crate::config::Config,
+        db: &comptoir_db::PgPool,
+        stripe_transport: Option<std::sync::Arc<dyn stripe::StripeTransport>>,
+    ) -> Self {
+        let stripe = config
+            .stripe_secret_key
+            .as_ref()
+            .zip(stripe_transport)
+            .map(|(key, transport)| stripe::StripeGateway::new(transport, &config.stripe_api_base, key.clone()));
         Self {
             test: test_gateway::TestGateway::new(comptoir_db::pool::side_pool(db, 8)),
             stripe,

@@ -1,6 +1,8 @@
 //! Rules of identity and access: what an email, a password, a role with its
 //! scope, an API key scope and a postal address must be.
 
+pub mod address;
+
 use std::fmt;
 use std::str::FromStr;
 

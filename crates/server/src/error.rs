@@ -6,6 +6,8 @@
 //! The cause of a 5xx goes to the log, inside the request's span (so with its
 //! request id); the client only ever sees an opaque message.
 
+pub mod codes;
+
 use std::borrow::Cow;
 
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};

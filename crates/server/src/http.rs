@@ -128,12 +128,17 @@ pub(crate) fn problem_for_bare_error(response: Response) -> Response {
 /// A panicking handler answers an opaque 500; the message is logged with the
 /// request id, never sent.
 pub(crate) fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>, request_id: &str) -> Response {
+    record_panic(&*panic, request_id, "handler panicked");
+    problem_for_status(StatusCode::INTERNAL_SERVER_ERROR).into_response()
+}
+
+/// Counts a panic in `panics_total` and logs it with the request's id.
+pub(crate) fn record_panic(panic: &(dyn std::any::Any + Send), request_id: &str, what: &'static str) {
     let message = panic
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "non-string panic payload".to_owned());
     metrics::counter!("panics_total").increment(1);
-    tracing::error!(request_id, panic = %message, "handler panicked");
-    problem_for_status(StatusCode::INTERNAL_SERVER_ERROR).into_response()
+    tracing::error!(request_id, panic = %message, what);
 }

@@ -16,4 +16,5 @@ pub mod platform;
 pub mod router;
 pub mod seed;
 pub mod serve;
+pub mod stripe_client;
 pub mod telemetry;

@@ -156,10 +156,10 @@ pub struct PageError {
 }
 
 impl PageError {
-    pub fn new(headers: &HeaderMap, error: ApiError) -> Self {
+    pub fn new(headers: &HeaderMap, error: impl Into<ApiError>) -> Self {
         Self {
             lang: Lang::of(headers),
-            error,
+            error: error.into(),
         }
     }
 }

@@ -40,7 +40,11 @@ pub fn state(config: Config, db: PgPool) -> AppState {
         cipher: comptoir_app::crypto::FieldCipher::new(&config.data_keys),
         catalog_rules: Default::default(),
         stock: Default::default(),
-        gateways: comptoir_app::payments::Gateways::from_config(&config, &db),
+        gateways: comptoir_app::payments::Gateways::from_config(
+            &config,
+            &db,
+            crate::stripe_client::transport_for(&config),
+        ),
         cache,
         config,
         db,

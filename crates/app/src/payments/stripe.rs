@@ -1,6 +1,6 @@
 //! The Stripe adapter: PaymentIntents (create and confirm at once,
 //! capture when the intent waits for it, retrieve, cancel) and Refunds over
-//! HTTPS.
+//! HTTPS, through the [`StripeTransport`] the server supplies.
 //!
 //! Every call forwards Comptoir's idempotency key as Stripe's
 //! `Idempotency-Key`, so repeating a call (after a lost answer) never
@@ -8,6 +8,9 @@
 //! says so (`Stripe-Should-Retry`) or the network failed, all within a 10 s
 //! budget per call.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use comptoir_db::payments::Payment;
@@ -19,32 +22,69 @@ use super::{ChargeOutcome, ChargeRequest, Gateway, GatewayError, RefundRequest};
 const CALL_BUDGET: Duration = Duration::from_secs(10);
 const MAX_RETRIES: u32 = 3;
 
+/// One HTTPS exchange with Stripe, as this adapter asks for it.
+#[derive(Debug, Clone)]
+pub struct StripeCall<'a> {
+    /// `POST` when true, `GET` otherwise.
+    pub post: bool,
+    pub url: String,
+    pub secret_key: &'a str,
+    pub idempotency_key: Option<&'a str>,
+    /// The URL-encoded form of a `POST`.
+    pub form: Option<String>,
+    /// How long the exchange may take, connecting included.
+    pub timeout: Duration,
+}
+
+/// Stripe's answer to one exchange.
+#[derive(Debug, Clone)]
+pub struct StripeAnswer {
+    pub status: u16,
+    /// `Stripe-Should-Retry`, when Stripe sent it.
+    pub should_retry: Option<bool>,
+    /// The JSON body (`null` when it was not JSON).
+    pub body: Value,
+}
+
+/// Why an exchange has no answer.
+#[derive(Debug)]
+pub enum TransportError {
+    /// Nothing reached Stripe.
+    Connect(String),
+    /// The request may have reached Stripe; its answer was lost.
+    Lost(String),
+}
+
+/// The HTTPS client Stripe is reached with, supplied at start by the
+/// server (its HTTP client), so that the use cases carry no HTTP stack.
+pub trait StripeTransport: Send + Sync {
+    fn send<'a>(
+        &'a self,
+        call: StripeCall<'a>,
+    ) -> Pin<Box<dyn Future<Output = Result<StripeAnswer, TransportError>> + Send + 'a>>;
+}
+
 #[derive(Clone)]
 pub struct StripeGateway {
-    client: reqwest::Client,
+    transport: Arc<dyn StripeTransport>,
     base: String,
     secret_key: SecretString,
 }
 
 impl StripeGateway {
-    pub fn new(base: &str, secret_key: SecretString) -> Result<Self, reqwest::Error> {
-        super::install_tls_provider();
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .user_agent(concat!("Comptoir/", env!("CARGO_PKG_VERSION")))
-            .build()?;
-        Ok(Self {
-            client,
+    pub fn new(transport: Arc<dyn StripeTransport>, base: &str, secret_key: SecretString) -> Self {
+        Self {
+            transport,
             base: base.trim_end_matches('/').to_owned(),
             secret_key,
-        })
+        }
     }
 
     /// One API call with its retries. `form` is sent URL-encoded, as Stripe
     /// expects.
     async fn call(
         &self,
-        method: reqwest::Method,
+        post: bool,
         path: &str,
         form: &[(&str, String)],
         idempotency_key: Option<&str>,
@@ -61,34 +101,24 @@ impl StripeGateway {
                     "{path}: no answer within {CALL_BUDGET:?}"
                 )));
             }
-            let mut request = self
-                .client
-                .request(method.clone(), format!("{}{path}", self.base))
-                .bearer_auth(self.secret_key.expose_secret())
-                .header("Stripe-Version", "2024-06-20")
-                .timeout(left);
-            if let Some(key) = idempotency_key {
-                request = request.header("Idempotency-Key", key);
-            }
-            if method == reqwest::Method::POST {
-                request = request
-                    .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .body(body.clone());
-            }
-            let retry = match request.send().await {
-                Ok(response) => {
-                    let status = response.status();
-                    let should_retry = response
-                        .headers()
-                        .get("stripe-should-retry")
-                        .and_then(|v| v.to_str().ok())
-                        .map(|v| v == "true");
-                    let payload: Value = response.json().await.unwrap_or(Value::Null);
-                    if status.is_success() {
+            let call = StripeCall {
+                post,
+                url: format!("{}{path}", self.base),
+                secret_key: self.secret_key.expose_secret(),
+                idempotency_key,
+                form: post.then(|| body.clone()),
+                timeout: left,
+            };
+            let retry = match self.transport.send(call).await {
+                Ok(StripeAnswer {
+                    status,
+                    should_retry,
+                    body: payload,
+                }) => {
+                    if (200..300).contains(&status) {
                         return Ok(payload);
                     }
-                    let retry = should_retry
-                        .unwrap_or(status.as_u16() == 409 || status.as_u16() == 429 || status.is_server_error());
+                    let retry = should_retry.unwrap_or(status == 409 || status == 429 || status >= 500);
                     if !retry {
                         // A card error (402) carries the PaymentIntent: its
                         // status says what happened.
@@ -100,7 +130,7 @@ impl StripeGateway {
                             .and_then(Value::as_str)
                             .unwrap_or("request refused")
                             .to_owned();
-                        return Err(if status.is_server_error() {
+                        return Err(if status >= 500 {
                             GatewayError::Unknown(message)
                         } else {
                             GatewayError::Refused(message)
@@ -108,12 +138,10 @@ impl StripeGateway {
                     }
                     format!("HTTP {status}")
                 }
-                Err(err) if err.is_connect() => {
-                    // Nothing reached Stripe; with the idempotency key a
-                    // retry is safe either way.
-                    format!("connect: {err}")
-                }
-                Err(err) => format!("{err}"),
+                // Nothing reached Stripe; with the idempotency key a retry
+                // is safe either way.
+                Err(TransportError::Connect(err)) => format!("connect: {err}"),
+                Err(TransportError::Lost(err)) => err,
             };
             attempt += 1;
             if attempt > MAX_RETRIES {
@@ -139,7 +167,7 @@ impl StripeGateway {
         let id = intent.get("id").and_then(Value::as_str).unwrap_or_default();
         let captured = self
             .call(
-                reqwest::Method::POST,
+                true,
                 &format!("/v1/payment_intents/{id}/capture"),
                 &[],
                 Some(&format!("{key}-capture")),
@@ -209,12 +237,7 @@ impl Gateway for StripeGateway {
             ("automatic_payment_methods[allow_redirects]", "never".to_owned()),
         ];
         let intent = self
-            .call(
-                reqwest::Method::POST,
-                "/v1/payment_intents",
-                &form,
-                Some(request.idempotency_key),
-            )
+            .call(true, "/v1/payment_intents", &form, Some(request.idempotency_key))
             .await?;
         self.captured(intent, request.idempotency_key).await
     }
@@ -223,7 +246,7 @@ impl Gateway for StripeGateway {
         match &payment.gateway_reference {
             Some(id) => {
                 let intent = self
-                    .call(reqwest::Method::GET, &format!("/v1/payment_intents/{id}"), &[], None)
+                    .call(false, &format!("/v1/payment_intents/{id}"), &[], None)
                     .await?;
                 self.captured(intent, &payment.idempotency_key).await
             }
@@ -254,12 +277,7 @@ impl Gateway for StripeGateway {
         };
         let key = format!("{}-cancel", payment.idempotency_key);
         match self
-            .call(
-                reqwest::Method::POST,
-                &format!("/v1/payment_intents/{id}/cancel"),
-                &[],
-                Some(&key),
-            )
+            .call(true, &format!("/v1/payment_intents/{id}/cancel"), &[], Some(&key))
             .await
         {
             Ok(intent) => outcome_of(&intent),
@@ -275,12 +293,7 @@ impl Gateway for StripeGateway {
             ("amount", request.amount_minor.to_string()),
         ];
         let refund = self
-            .call(
-                reqwest::Method::POST,
-                "/v1/refunds",
-                &form,
-                Some(request.idempotency_key),
-            )
+            .call(true, "/v1/refunds", &form, Some(request.idempotency_key))
             .await?;
         match refund.get("status").and_then(Value::as_str) {
             Some("failed" | "canceled") => Err(GatewayError::Refused("Stripe refused the refund".into())),

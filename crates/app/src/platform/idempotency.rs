@@ -94,6 +94,26 @@ pub struct StoredAnswer {
 }
 
 impl StoredAnswer {
+    /// A JSON answer: what the API sends and replays, and what a page
+    /// reads back when its form is sent twice.
+    pub fn json<B: serde::Serialize>(status: u16, body: &B) -> Result<Self, AppError> {
+        Ok(Self {
+            status,
+            headers: vec![("content-type".to_owned(), "application/json".to_owned())],
+            body: serde_json::to_vec(body).map_err(AppError::internal)?,
+        })
+    }
+
+    /// A JSON answer for something created (an order, a payment).
+    pub fn created<B: serde::Serialize>(body: &B) -> Result<Self, AppError> {
+        Self::json(201, body)
+    }
+
+    /// The body of a JSON answer, typed.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, AppError> {
+        serde_json::from_slice(&self.body).map_err(AppError::internal)
+    }
+
     fn stored(&self, request_hash: Vec<u8>) -> Result<StoredResponse, AppError> {
         let headers: Vec<[&str; 2]> = self
             .headers
@@ -124,11 +144,21 @@ pub enum Opened<T> {
     Replay(StoredAnswer),
 }
 
+const KEY_REUSED: &str = "idempotency.key_reused";
+const IN_FLIGHT: &str = "idempotency.in_flight";
+
+/// Whether a refusal is about the key rather than the request: reused with
+/// another request, or still in use. A form sent again after its operation
+/// ran (the back button) meets these, and wants a fresh key.
+pub fn is_stale_key(err: &AppError) -> bool {
+    err.code() == KEY_REUSED || err.code() == IN_FLIGHT
+}
+
 /// 422 `idempotency.key_reused`.
 pub fn key_reused() -> AppError {
     AppError::new(
         ErrorKind::Invalid,
-        "idempotency.key_reused",
+        KEY_REUSED,
         "This Idempotency-Key was already used with a different request body; use a new key for a new request.",
     )
 }
@@ -136,7 +166,7 @@ pub fn key_reused() -> AppError {
 /// 409 `idempotency.in_flight`.
 pub fn in_flight() -> AppError {
     AppError::conflict(
-        "idempotency.in_flight",
+        IN_FLIGHT,
         "A request with this Idempotency-Key is still being processed; retry shortly to get its answer.",
     )
     .retry_after(1)
@@ -222,6 +252,21 @@ impl IdempotencySession {
                 answer
             }
         }
+    }
+
+    /// Like [`Self::open`], for a person who sent a form twice (a double
+    /// click): while the first is still running, waits for it (up to ten
+    /// seconds) and then gets its answer, rather than a refusal.
+    pub async fn open_waiting(ctx: &Context, request: KeyedRequest) -> Result<Opened<Self>, AppError> {
+        for _ in 0..50 {
+            match Self::open(ctx, request.clone()).await {
+                Err(err) if err.code() == IN_FLIGHT => {
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+                answer => return answer,
+            }
+        }
+        Self::open(ctx, request).await
     }
 
     pub fn request(&self) -> &KeyedRequest {

@@ -200,7 +200,10 @@ impl Pending {
         let settings = &*self.settings;
         let id = self.context.request_id();
         let response = match handled {
-            Ok(Ok(Ok(response))) => response.map(Body::new),
+            Ok(Ok(Ok(response))) => {
+                let context = self.context.clone();
+                response.map(|body| Body::new(CatchPanics { inner: body, context }))
+            }
             Ok(Ok(Err(never))) => match never {},
             Ok(Err(panic)) => super::panic_response(panic, id),
             Err(_) => {
@@ -387,5 +390,49 @@ mod tests {
         let long = "x".repeat(129);
         headers.insert(X_REQUEST_ID, HeaderValue::from_str(&long).unwrap());
         assert_eq!(incoming_request_id(&headers), None);
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A response body whose panics (a stream that fails while the answer
+    /// is sent, after the handler returned) are counted in `panics_total`
+    /// and logged with the request's id, and end the body with an error
+    /// instead of unwinding through the connection.
+    struct CatchPanics<B> {
+        #[pin]
+        inner: B,
+        context: Arc<RequestContext>,
+    }
+}
+
+impl<B> HttpBody for CatchPanics<B>
+where
+    B: HttpBody<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, BoxError>>> {
+        let this = self.project();
+        let inner = this.inner;
+        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll_frame(cx))) {
+            Ok(polled) => polled.map(|frame| frame.map(|result| result.map_err(Into::into))),
+            Err(panic) => {
+                super::record_panic(&*panic, this.context.request_id(), "response body panicked");
+                Poll::Ready(Some(Err("the response body failed".into())))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }

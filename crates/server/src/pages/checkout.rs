@@ -5,26 +5,27 @@
 //! the guest's cart token from the session cookie.
 
 use askama::Template;
-use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, State};
-use axum::http::{HeaderMap, Method, Request, StatusCode, Uri, header};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use comptoir_domain::orders::OrderStatus;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::session::WebSession;
 use super::shop::{OrPage, session_cart};
 use super::{Chrome, PageError, page, render};
-use crate::api::checkout::CheckoutRequest;
-use crate::api::orders::{OrderDetail, PayRequest};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::Path;
-use crate::platform::idempotency::IdempotentSession;
+use comptoir_app::checkout::{self, AddressInput, CheckoutRequest, CheckoutResponse, PaymentMethodInput};
 use comptoir_app::documents::euros;
+use comptoir_app::orders::customer::{self, PayRequest};
+use comptoir_app::orders::views::OrderDetail;
+use comptoir_app::platform::idempotency::{IdempotencySession, Opened, is_stale_key};
+use comptoir_app::{AppError, ErrorKind};
+use comptoir_domain::platform::IdempotencyKey;
 
 /// What the checkout form holds (also when it comes back with errors).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -220,7 +221,7 @@ async fn render_form(
     let lines = comptoir_db::cart::cart_lines(&mut conn, cart.id)
         .await
         .or_page(headers)?;
-    let options = crate::api::shipping::options_for(&mut conn, &lines, country)
+    let options = comptoir_app::shipping::options_for(&mut conn, &lines, country)
         .await
         .or_page(headers)?;
     drop(conn);
@@ -268,71 +269,31 @@ async fn render_form(
     Ok(allow_stripe(page(state, session, status, html), stripe))
 }
 
-/// Calls an API handler that takes an `Idempotency-Key` in process, in the
-/// session's caller scope (a signed-in account's keys are its own, as the
-/// API's are).
-async fn idempotent<T: DeserializeOwned + Send>(
-    state: &AppState,
-    session: &WebSession,
-    path: &str,
-    key: &str,
-    body: &Value,
-) -> Result<IdempotentSession<T>, Response> {
-    let mut request = Request::builder()
-        .method(Method::POST)
-        .uri(path)
-        .header(header::CONTENT_TYPE, "application/json")
-        .header("idempotency-key", key)
-        .body(Body::from(body.to_string()))
-        .map_err(|e| ApiError::internal(e).into_response())?;
-    request.headers_mut().extend(session.api_headers());
-    if let Some(user) = &session.user {
-        request.extensions_mut().insert(user.principal().idempotency_scope());
-    }
-    IdempotentSession::<T>::from_request(request, state).await
-}
-
-/// What an API answer says went wrong: its code, and sentences for the form.
-async fn problems(response: Response, lang: super::i18n::Lang) -> (String, Vec<String>) {
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap_or_default();
-    let problem: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    let code = problem["code"].as_str().unwrap_or_default().to_owned();
-    let mut out: Vec<String> = problem["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|e| {
-            super::field_sentence(
-                lang,
-                e["field"].as_str().unwrap_or_default(),
-                e["code"].as_str().unwrap_or_default(),
-                e["message"].as_str().unwrap_or_default(),
-            )
-        })
+/// What a refusal says to the person who filled the form: a sentence per
+/// field or line it names, in the page's language, or its own detail.
+fn problems(error: &AppError, lang: super::i18n::Lang) -> Vec<String> {
+    let mut out: Vec<String> = error
+        .field_errors()
+        .iter()
+        .map(|e| super::field_sentence(lang, &e.field, &e.code, &e.message))
         .collect();
     out.dedup();
     if out.is_empty() {
         out.push(match lang {
-            super::i18n::Lang::En => problem["detail"].as_str().unwrap_or("?").to_owned(),
+            super::i18n::Lang::En => error.detail().to_owned(),
             super::i18n::Lang::Fr => lang.texts().invalid_input.to_owned(),
         });
     }
-    (code, out)
+    out
 }
 
-/// Whether an answer is a problem with this status and code; the body is
-/// read and put back.
-async fn is_problem(response: &mut Response, status: StatusCode, code: &str) -> bool {
-    if response.status() != status {
-        return false;
-    }
-    let body = std::mem::take(response.body_mut());
-    let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
-    let matches = serde_json::from_slice::<Value>(&bytes).is_ok_and(|p| p["code"] == code);
-    *response.body_mut() = Body::from(bytes);
-    matches
+/// Whether a refusal is a failure of ours (or of a dependency), shown as
+/// an error page rather than on the form.
+fn is_failure(error: &AppError) -> bool {
+    matches!(
+        error.kind(),
+        ErrorKind::Internal | ErrorKind::Unavailable | ErrorKind::Upstream
+    )
 }
 
 /// `POST /commande`: places the order. A paid order goes to its
@@ -365,41 +326,46 @@ pub async fn place(
         return Err(super::shop::bad_form(&headers));
     }
     let optional = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
-    let request = json!({
-        "cart_id": cart_id,
-        "email": form.email,
-        "shipping_address": {
-            "first_name": form.first_name, "last_name": form.last_name, "line1": form.line1,
-            "line2": optional(&form.line2), "postal_code": form.postal_code, "city": form.city,
-            "country": form.country, "phone": optional(&form.phone),
+    let request = CheckoutRequest {
+        cart_id,
+        email: form.email.clone(),
+        shipping_address: AddressInput {
+            first_name: form.first_name.clone(),
+            last_name: form.last_name.clone(),
+            company: None,
+            line1: form.line1.clone(),
+            line2: optional(&form.line2),
+            postal_code: form.postal_code.clone(),
+            city: form.city.clone(),
+            country: form.country.clone(),
+            phone: optional(&form.phone),
         },
-        "shipping_option_id": form.shipping_option_id,
-        "payment_method": {"type": "card", "token": form.card_token},
-    });
-    // A double click sends the same key twice: the second waits for the
-    // first to finish, then gets its answer replayed (the same order).
-    let mut answer = Response::default();
-    for _ in 0..50 {
-        answer =
-            match idempotent::<CheckoutRequest>(&state, &session, "/api/v1/checkout", &form.idempotency_key, &request)
-                .await
-            {
-                Ok(session_request) => crate::api::checkout::checkout(
-                    axum::extract::State(state.clone()),
-                    session.caller(),
-                    session.api_headers(),
-                    session_request,
-                )
-                .await
-                .into_response(),
-                Err(refused) => refused,
-            };
-        if !is_problem(&mut answer, StatusCode::CONFLICT, "idempotency.in_flight").await {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        billing_address: None,
+        shipping_option_id: form.shipping_option_id.clone(),
+        payment_method: PaymentMethodInput::Card {
+            token: form.card_token.clone(),
+        },
+    };
+    let placed = place_with_key(&state, &session, &form.idempotency_key, request).await;
+    follow(&state, &headers, &uri, &session, form, placed).await
+}
+
+/// Places the order under the form's key: the same use case as the API's
+/// checkout. A double click sends the same key twice: the second waits for
+/// the first to finish, then gets its answer (the same order).
+async fn place_with_key(
+    state: &AppState,
+    session: &WebSession,
+    key: &str,
+    request: CheckoutRequest,
+) -> Result<CheckoutResponse, AppError> {
+    let key =
+        IdempotencyKey::parse(key).map_err(|err| AppError::bad_request("idempotency.key_invalid", err.to_string()))?;
+    let keyed = checkout::checkout_request(session.key_scope(), key, &request)?;
+    match IdempotencySession::open_waiting(state, keyed).await? {
+        Opened::Fresh(held) => checkout::place_order(state, &session.shopper(), held, request).await,
+        Opened::Replay(answer) => answer.parse(),
     }
-    follow(&state, &headers, &uri, &session, form, answer).await
 }
 
 async fn follow(
@@ -407,38 +373,35 @@ async fn follow(
     headers: &HeaderMap,
     uri: &Uri,
     session: &WebSession,
-    form: CheckoutForm,
-    answer: Response,
+    mut form: CheckoutForm,
+    placed: Result<CheckoutResponse, AppError>,
 ) -> Result<Response, PageError> {
-    let status = answer.status();
-    if status == StatusCode::CREATED || status == StatusCode::OK {
-        let bytes = axum::body::to_bytes(answer.into_body(), 1 << 20)
-            .await
-            .map_err(|e| PageError::new(headers, ApiError::internal(e)))?;
-        let placed: Value =
-            serde_json::from_slice(&bytes).map_err(|e| PageError::new(headers, ApiError::internal(e)))?;
-        if let Some(next) = placed["payment"]["next_action"]["url"].as_str()
-            && super::local_path(next)
-        {
-            return Ok(Redirect::to(next).into_response());
+    let error = match placed {
+        Ok(placed) => {
+            if let Some(next) = placed
+                .payment
+                .next_action
+                .as_ref()
+                .and_then(|action| action.get("url"))
+                .and_then(|url| url.as_str())
+                && super::local_path(next)
+            {
+                return Ok(Redirect::to(next).into_response());
+            }
+            return Ok(Redirect::to(&format!("/commande/{}", placed.order.id)).into_response());
         }
-        let id = placed["order"]["id"].as_str().unwrap_or_default();
-        return Ok(Redirect::to(&format!("/commande/{id}")).into_response());
-    }
-    if status.is_server_error() {
-        return Err(PageError::new(
-            headers,
-            ApiError::internal(anyhow::anyhow!("checkout answered {status}")),
-        ));
-    }
-    let (code, mut errors) = problems(answer, super::i18n::Lang::of(headers)).await;
-    let mut form = form;
-    if code == "idempotency.key_reused" || code == "idempotency.in_flight" {
+        Err(error) if is_failure(&error) => return Err(PageError::new(headers, error)),
+        Err(error) => error,
+    };
+    let lang = super::i18n::Lang::of(headers);
+    let errors = if is_stale_key(&error) {
         // A form sent again after its order was placed (the back button):
         // a fresh key for a fresh order, and a plain explanation.
         form.idempotency_key.clear();
-        errors = vec![super::i18n::Lang::of(headers).texts().stale_form.to_owned()];
-    }
+        vec![lang.texts().stale_form.to_owned()]
+    } else {
+        problems(&error, lang)
+    };
     render_form(state, headers, uri, session, form, errors).await
 }
 
@@ -558,15 +521,10 @@ async fn order_detail(
     if session.user.is_none() && session.cart.is_none() {
         return Err(not_found());
     }
-    let crate::extract::Json(detail) = crate::api::orders::get_order(
-        axum::extract::State(state.clone()),
-        session.caller(),
-        session.api_headers(),
-        Path(id),
-    )
-    .await
-    .or_page(headers)?;
-    Ok(detail)
+    let principal = session.user.as_ref().map(super::session::SignedIn::principal);
+    customer::read_order(state, principal.as_ref(), &session.shopper(), id)
+        .await
+        .or_page(headers)
 }
 
 #[derive(Deserialize)]
@@ -594,37 +552,34 @@ pub async fn pay(
         return Err(super::shop::bad_form(&headers));
     }
     let order_id = detail.order.id;
-    let path = format!("/api/v1/orders/{order_id}/payments");
-    let request = json!({"payment_method": {"type": "card", "token": form.card_token}});
-    let answer = match idempotent::<PayRequest>(&state, &session, &path, &form.idempotency_key, &request).await {
-        Ok(session_request) => crate::api::orders::pay_order(
-            axum::extract::State(state.clone()),
-            session.caller(),
-            session.api_headers(),
-            Path(order_id),
-            session_request,
-        )
-        .await
-        .into_response(),
-        Err(refused) => refused,
+    let request = PayRequest {
+        payment_method: PaymentMethodInput::Card { token: form.card_token },
     };
-    if answer.status().is_server_error() {
-        return Err(PageError::new(
-            &headers,
-            ApiError::internal(anyhow::anyhow!("payment answered {}", answer.status())),
-        ));
+    let paid = async {
+        let key = IdempotencyKey::parse(&form.idempotency_key)
+            .map_err(|err| AppError::bad_request("idempotency.key_invalid", err.to_string()))?;
+        let keyed = customer::pay_again_request(session.key_scope(), key, order_id, &request)?;
+        match IdempotencySession::open(&state, keyed).await? {
+            Opened::Fresh(held) => customer::pay_again(&state, &session.shopper(), order_id, held, request)
+                .await
+                .map(drop),
+            Opened::Replay(_) => Ok(()),
+        }
     }
-    // Already paid, or a payment under way (a double click): the order's
-    // page tells which.
-    if answer.status() == StatusCode::CONFLICT {
-        return Ok(Redirect::to(&format!("/commande/{order_id}")).into_response());
-    }
-    if answer.status().is_client_error() {
-        let error = problems(answer, super::i18n::Lang::of(&headers)).await.1.join(" ");
-        return Err(PageError::new(
-            &headers,
-            ApiError::bad_request("page.payment_refused", error),
-        ));
+    .await;
+    match paid {
+        Ok(()) => {}
+        Err(error) if is_failure(&error) => return Err(PageError::new(&headers, error)),
+        // Already paid, or a payment under way (a double click): the
+        // order's page tells which.
+        Err(error) if error.kind() == ErrorKind::Conflict => {}
+        Err(error) => {
+            let sentence = problems(&error, super::i18n::Lang::of(&headers)).join(" ");
+            return Err(PageError::new(
+                &headers,
+                ApiError::bad_request("page.payment_refused", sentence),
+            ));
+        }
     }
     Ok(Redirect::to(&format!("/commande/{order_id}")).into_response())
 }

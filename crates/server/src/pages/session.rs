@@ -121,6 +121,24 @@ impl WebSession {
     }
 
     /// Who the API sees: the account, or a guest.
+    /// The shopper this browser is: its account, and its guest cart's token
+    /// (which also opens the orders placed with it).
+    pub fn shopper(&self) -> comptoir_app::cart::Shopper {
+        comptoir_app::cart::Shopper {
+            user_id: self.user.as_ref().map(|user| user.id),
+            cart_token: self.cart.as_ref().map(|(_, token)| token.clone()),
+        }
+    }
+
+    /// Whose idempotency keys the browser's forms carry: a signed-in
+    /// account's are its own, as the API's are.
+    pub fn key_scope(&self) -> comptoir_app::platform::idempotency::CallerScope {
+        match &self.user {
+            Some(user) => user.principal().idempotency_scope(),
+            None => comptoir_app::platform::idempotency::CallerScope::anonymous(),
+        }
+    }
+
     pub fn caller(&self) -> MaybeCaller {
         MaybeCaller(self.user.as_ref().map(SignedIn::principal))
     }

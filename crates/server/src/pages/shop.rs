@@ -16,14 +16,15 @@ use uuid::Uuid;
 
 use super::session::{self, WebSession};
 use super::{Chrome, PageError, page, render};
-use crate::api::cart::{self as cart_api, CartView};
 use crate::api::catalog::listing::{self, Facets, ProductDetail, ProductList, ProductSummary};
-use crate::api::shipping::{ShippingKind, ShippingOption};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::Path;
+use comptoir_app::AppError;
+use comptoir_app::cart::{self as cart_api, CartView};
 use comptoir_app::documents::{Euros, euros, percent};
 use comptoir_app::identity::tokens::{new_secret, secret_hash};
+use comptoir_app::shipping::{ShippingKind, ShippingOption};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -783,8 +784,8 @@ async fn cart_with_shipping(
         return Ok(None);
     };
     let lines = cart_db::cart_lines(&mut conn, cart.id).await?;
-    let options = crate::api::shipping::options_for(&mut conn, &lines, "FR").await?;
-    Ok(Some((cart_api::price(&cart, lines), options)))
+    let options = comptoir_app::shipping::options_for(&mut conn, &lines, "FR").await?;
+    Ok(Some((cart_api::price(&cart, lines)?, options)))
 }
 
 /// A line's warning in the page's language.
@@ -1069,7 +1070,7 @@ async fn change_line(
     match change {
         LineChange::Quantity(quantity) => cart_api::set_units(&mut tx, &cart, id, quantity).await,
         LineChange::Remove => match cart_api::check_line(&mut tx, cart.id, id).await {
-            Ok(()) => cart_db::delete_item(&mut tx, cart.id, id).await.map_err(ApiError::from),
+            Ok(()) => cart_db::delete_item(&mut tx, cart.id, id).await.map_err(AppError::from),
             Err(e) => Err(e),
         },
     }

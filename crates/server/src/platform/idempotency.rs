@@ -106,6 +106,11 @@ impl<T> IdempotentSession<T> {
         Self { body, held }
     }
 
+    /// The body and the held key, for a use case that completes the key itself.
+    pub fn into_parts(self) -> (T, IdempotencySession) {
+        (self.body, self.held)
+    }
+
     /// What the key stands for.
     pub fn keyed(&self) -> &KeyedRequest {
         self.held.request()

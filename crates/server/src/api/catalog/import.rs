@@ -626,7 +626,11 @@ pub async fn export_products(state: State, caller: Caller) -> Result<Response, A
             }
         }
     });
-    let body = futures_util::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(header)) }).chain(pages);
+    // Fused: a body may be polled again after its end (the compression
+    // layer does), which an unfused `unfold` answers with a panic.
+    let body = futures_util::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(header)) })
+        .chain(pages)
+        .fuse();
     let filename = format!(
         "attachment; filename=\"produits-{}.csv\"",
         OffsetDateTime::now_utc().date()

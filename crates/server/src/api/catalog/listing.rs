@@ -735,7 +735,13 @@ async fn load_detail(conn: &mut PgConnection, id_or_slug: &str) -> Result<Produc
             }
         }
     }
-    let tax = TaxClass::parse(&product.tax_class).unwrap_or(TaxClass::Standard);
+    let tax = TaxClass::parse(&product.tax_class).map_err(|_| {
+        ApiError::internal(anyhow::anyhow!(
+            "product {} has the unknown tax class {:?}",
+            product.id,
+            product.tax_class
+        ))
+    })?;
     Ok(ProductDetail {
         id: product.id,
         slug: product.slug,

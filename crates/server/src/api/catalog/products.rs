@@ -323,6 +323,7 @@ pub async fn create_product(
 #[utoipa::path(
     get,
     path = "/api/v1/admin/products/{id}",
+    operation_id = "get_admin_product",
     tag = "catalog",
     security(("bearer" = []), ("api_key" = [])),
     params(("id" = Uuid, Path)),

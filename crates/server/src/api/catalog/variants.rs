@@ -19,16 +19,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, Path};
 use crate::http::RequestContext;
-
-/// One option of a variant: `pointure` = `42`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct OptionPair {
-    #[schema(example = "pointure")]
-    pub name: String,
-    #[schema(example = "42")]
-    pub value: String,
-}
+pub use comptoir_app::catalog::{OptionPair, options_of};
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct VariantView {
@@ -51,10 +42,6 @@ pub struct VariantView {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
-}
-
-pub fn options_of(value: &Value) -> Vec<OptionPair> {
-    serde_json::from_value(value.clone()).unwrap_or_default()
 }
 
 impl From<Variant> for VariantView {

@@ -4,13 +4,13 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use comptoir_db::identity::{self as db, Address};
-use comptoir_domain::identity::{parse_country, parse_phone, parse_postal_code};
+use comptoir_domain::identity::address::{PostalAddress, RawAddress};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{State, parse_name};
+use super::{State, field_error};
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, Path};
@@ -90,100 +90,62 @@ pub struct AddressRequest {
     pub is_default_billing: Option<bool>,
 }
 
-/// Applies `request` onto `address`, checking every field; every invalid
+/// Applies `request` onto `address`, checking the address that results by
+/// the domain's one postal-address rule (the checkout's too); every invalid
 /// field is reported.
 fn apply(request: AddressRequest, address: &mut Address, cipher: &FieldCipher) -> Result<(), ApiError> {
     let mut errors = Vec::new();
-    let optional = |value: Option<String>, field: &'static str, max: usize, errors: &mut Vec<FieldError>| {
-        value.map(|v| {
-            let v = v.trim().to_owned();
-            if v.chars().count() > max {
-                errors.push(FieldError::new(field, "too_long", format!("at most {max} characters")));
-            }
-            (!v.is_empty()).then_some(v)
-        })
-    };
-    let required = |value: Option<String>, field: &'static str, max: usize, errors: &mut Vec<FieldError>| {
-        value.and_then(|v| {
-            let v = v.trim().to_owned();
-            let n = v.chars().count();
-            if n == 0 || n > max {
-                errors.push(FieldError::new(
-                    field,
-                    "invalid",
-                    format!("expected 1 to {max} characters"),
-                ));
-                None
-            } else {
-                Some(v)
-            }
-        })
-    };
-    if let Some(label) = optional(request.label, "label", 50, &mut errors) {
-        address.label = label;
-    }
-    if let Some(name) = request
-        .first_name
-        .and_then(|n| parse_name(&n, "first_name", &mut errors))
-    {
-        address.first_name = name;
-    }
-    if let Some(name) = request.last_name.and_then(|n| parse_name(&n, "last_name", &mut errors)) {
-        address.last_name = name;
-    }
-    if let Some(company) = optional(request.company, "company", 100, &mut errors) {
-        address.company = company;
-    }
-    if let Some(line1) = required(request.line1, "line1", 200, &mut errors) {
-        address.line1 = line1;
-    }
-    if let Some(line2) = optional(request.line2, "line2", 200, &mut errors) {
-        address.line2 = line2;
-    }
-    if let Some(city) = required(request.city, "city", 100, &mut errors) {
-        address.city = city;
-    }
-    if let Some(country) = request.country {
-        match parse_country(&country) {
-            Ok(country) => address.country = country,
-            Err(message) => errors.push(FieldError::new("country", "invalid", message)),
+    if let Some(label) = request.label {
+        let label = label.trim();
+        if label.chars().count() > 50 {
+            errors.push(FieldError::new("label", "too_long", "at most 50 characters"));
+        } else if label.chars().any(char::is_control) {
+            errors.push(FieldError::new(
+                "label",
+                "invalid",
+                "control characters are not allowed",
+            ));
+        } else {
+            address.label = (!label.is_empty()).then(|| label.to_owned());
         }
     }
-    if let Some(postal_code) = request.postal_code {
-        address.postal_code = postal_code;
-    }
-    // Checked against the country as it now is, whichever of the two changed.
-    if !address.country.is_empty() {
-        match parse_postal_code(&address.country, &address.postal_code) {
-            Ok(code) => address.postal_code = code,
-            Err(message) => errors.push(FieldError::new("postal_code", "invalid", message)),
+    // Absent fields keep their value; the phone, kept sealed, is checked
+    // only when it is sent.
+    let merged = RawAddress {
+        first_name: Some(request.first_name.as_deref().unwrap_or(&address.first_name)),
+        last_name: Some(request.last_name.as_deref().unwrap_or(&address.last_name)),
+        company: request.company.as_deref().or(address.company.as_deref()),
+        line1: Some(request.line1.as_deref().unwrap_or(&address.line1)),
+        line2: request.line2.as_deref().or(address.line2.as_deref()),
+        postal_code: Some(request.postal_code.as_deref().unwrap_or(&address.postal_code)),
+        city: Some(request.city.as_deref().unwrap_or(&address.city)),
+        country: Some(request.country.as_deref().unwrap_or(&address.country)),
+        phone: request.phone.as_deref(),
+    };
+    match PostalAddress::parse(merged) {
+        Ok(parsed) => {
+            address.first_name = parsed.first_name;
+            address.last_name = parsed.last_name;
+            address.company = parsed.company;
+            address.line1 = parsed.line1;
+            address.line2 = parsed.line2;
+            address.postal_code = parsed.postal_code;
+            address.city = parsed.city;
+            address.country = parsed.country;
+            if request.phone.is_some() {
+                address.phone_encrypted = match parsed.phone {
+                    Some(phone) => Some(cipher.encrypt(&phone).map_err(anyhow::Error::from)?),
+                    None => None,
+                };
+            }
         }
-    }
-    match request.phone.as_deref().map(str::trim) {
-        None => {}
-        Some("") => address.phone_encrypted = None,
-        Some(raw) => match parse_phone(raw) {
-            Ok(phone) => address.phone_encrypted = Some(cipher.encrypt(&phone).map_err(anyhow::Error::from)?),
-            Err(message) => errors.push(FieldError::new("phone", "invalid", message)),
-        },
+        Err(wrong) => errors.extend(wrong.into_iter().map(field_error)),
     }
     if let Some(flag) = request.is_default_shipping {
         address.is_default_shipping = flag;
     }
     if let Some(flag) = request.is_default_billing {
         address.is_default_billing = flag;
-    }
-    for (field, missing) in [
-        ("first_name", address.first_name.is_empty()),
-        ("last_name", address.last_name.is_empty()),
-        ("line1", address.line1.is_empty()),
-        ("postal_code", address.postal_code.is_empty()),
-        ("city", address.city.is_empty()),
-        ("country", address.country.is_empty()),
-    ] {
-        if missing && !errors.iter().any(|e| e.field == field) {
-            errors.push(FieldError::new(field, "required", "this field is required"));
-        }
     }
     ApiError::unless_valid(errors)
 }

@@ -199,7 +199,7 @@ pub async fn transition_order(
         .await
         .optional()?
         .ok_or_else(order_not_found)?;
-    let from = status_of(&order);
+    let from = status_of(&order)?;
     if !from.can_become(to) || matches!(to, OrderStatus::Refunded | OrderStatus::PartiallyRefunded) {
         return Err(invalid_transition(from.as_str(), to.as_str()));
     }
@@ -270,7 +270,7 @@ pub async fn cancel_with_refund(
     actor: Actor,
     note: &str,
 ) -> Result<Order, ApiError> {
-    let status = status_of(order);
+    let status = status_of(order)?;
     if !status.can_become(OrderStatus::Cancelled) {
         return Err(invalid_transition(status.as_str(), "cancelled"));
     }
@@ -296,7 +296,7 @@ pub async fn cancel_with_refund(
         }
     }
     let order = db::lock_order(conn, order.id).await?;
-    let status = status_of(&order);
+    let status = status_of(&order)?;
     if !status.can_become(OrderStatus::Cancelled) {
         return Err(invalid_transition(status.as_str(), "cancelled"));
     }
@@ -511,7 +511,7 @@ pub async fn refund_order(
         .await
         .optional()?
         .ok_or_else(order_not_found)?;
-    let status = status_of(&order);
+    let status = status_of(&order)?;
     if !status.is_paid() {
         return Err(invalid_transition(status.as_str(), "refunded"));
     }
@@ -601,7 +601,7 @@ pub async fn refund_order(
     refund.restock = restock;
     refund.lines = serde_json::to_value(&lines).map_err(ApiError::internal)?;
     let after = db::get_order(&mut request.tx, order.id).await?;
-    let now = status_of(&after);
+    let now = status_of(&after)?;
     let to = now.after_refund(after.refunded_minor >= after.paid_minor);
     let history_note = format!("refund of {}: {reason}", comptoir_app::documents::euros(amount));
     let after = if now == to {

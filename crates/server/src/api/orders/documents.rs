@@ -70,7 +70,7 @@ async fn readable(
         .await
         .optional()?
         .ok_or_else(order_not_found)?;
-    check_reader(&order, caller, headers)?;
+    check_reader(&order, caller.0.as_ref(), &crate::api::cart::shopper(caller, headers))?;
     let lines = db::order_lines(&mut conn, order.id).await?;
     let billing = unseal(&state.cipher, order.billing_address_sealed.as_deref())
         .or_else(|| unseal(&state.cipher, Some(&order.shipping_address_sealed)));

@@ -158,3 +158,38 @@ async fn a_file_can_be_uploaded_as_multipart_form_data() {
     let report: Value = response.json().await.unwrap();
     assert_eq!(report["created"], 1);
 }
+
+#[tokio::test]
+async fn a_compressed_export_arrives_whole() {
+    // The export streams page by page; compressed, the stream was polled
+    // once more after its end and panicked, cutting the file.
+    let app = TestApp::spawn().await;
+    let admin = admin_token(&app).await;
+    let mut conn = app.db().acquire().await.unwrap();
+    seed_category(&mut conn, "running", None).await;
+    drop(conn);
+    let rows: String = (0..600)
+        .map(|i| {
+            format!("RUN-{i};trail-{i};Chaussure {i};Kerlann;running;active;standard;;;;pointure=42;;12999;;320\n")
+        })
+        .collect();
+    let (status, report) = import(&app, &admin, "", format!("{HEADER}\n{rows}")).await;
+    assert_eq!(status, 200, "{report}");
+    let plain = export(&app, &admin).await;
+    assert!(plain.len() > 40_000, "the export spans several pages");
+
+    let response = app
+        .client
+        .get(app.url("/api/v1/admin/products/export"))
+        .header("authorization", bearer(&admin))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+    let gzipped = response.bytes().await.expect("the whole compressed file");
+    // A gzip stream ends with the length of what it holds (RFC 1952, ISIZE).
+    let trailer: [u8; 4] = gzipped[gzipped.len() - 4..].try_into().unwrap();
+    assert_eq!(u32::from_le_bytes(trailer) as usize, plain.len());
+}

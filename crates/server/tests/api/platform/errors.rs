@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use axum::routing::{get, post};
 use comptoir_server::extract::Json;
+use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
@@ -38,12 +39,56 @@ fn routes() -> OpenApiRouter<comptoir_server::app::AppState> {
             }),
         )
         .route(
+            "/test/panic-in-body",
+            get(|| async {
+                let chunks =
+                    futures_util::stream::iter([Ok::<_, std::io::Error>("first chunk\n"), Ok("second")]).map(|chunk| {
+                        if std::hint::black_box(chunk.as_ref().is_ok_and(|c| c.starts_with("second"))) {
+                            panic!("secret body detail 43");
+                        }
+                        chunk
+                    });
+                axum::body::Body::from_stream(chunks)
+            }),
+        )
+        .route(
             "/test/slow",
             get(|| async {
                 tokio::time::sleep(Duration::from_secs(5)).await;
                 "late"
             }),
         )
+}
+
+#[tokio::test]
+async fn a_body_that_panics_while_it_is_sent_is_counted_and_logged() {
+    let app = app().await;
+    let panics = |metrics: String| -> f64 {
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix("panics_total "))
+            .map_or(0.0, |value| value.trim().parse().unwrap())
+    };
+    let before = panics(app.get("/metrics").await.text().await.unwrap());
+    let sent = app
+        .client
+        .get(app.url("/test/panic-in-body"))
+        .header("x-request-id", "body-panic-2b9e")
+        .send()
+        .await;
+    // The connection is cut: the client never sees a whole answer, whether
+    // the headers had left or not.
+    if let Ok(response) = sent {
+        assert!(response.bytes().await.is_err(), "the body ends in an error");
+    }
+    let logged = log_lines_with("secret body detail 43");
+    assert!(
+        logged.iter().any(|line| line["request_id"] == "body-panic-2b9e"),
+        "the panic is logged with its request id: {logged:?}"
+    );
+    let after = panics(app.get("/metrics").await.text().await.unwrap());
+    assert!(after > before, "panics_total counts it ({before} then {after})");
+    assert_eq!(app.get("/health/live").await.status(), 200);
 }
 
 async fn app() -> TestApp {

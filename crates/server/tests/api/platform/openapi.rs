@@ -54,6 +54,23 @@ async fn every_operation_has_a_summary_a_tag_and_documented_responses() {
     }
 }
 
+#[test]
+fn every_operation_has_its_own_operation_id() {
+    // Client generators name their methods after operationIds: two
+    // operations with one id make one of them unreachable.
+    let document = serde_json::to_value(comptoir_server::router::openapi()).unwrap();
+    let mut seen = std::collections::HashMap::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"].as_str().unwrap_or_default().to_owned();
+            assert!(!id.is_empty(), "{method} {path} has no operationId");
+            if let Some(other) = seen.insert(id.clone(), format!("{method} {path}")) {
+                panic!("{id} names both {other} and {method} {path}");
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn swagger_ui_and_redoc_are_served_from_the_binary() {
     let app = TestApp::spawn().await;

@@ -1,0 +1,203 @@
+//! What an order's customer may do with it: read it (its owner, the guest
+//! holding its cart's token, the staff) and pay again after a declined card.
+
+use comptoir_db::Optional;
+use comptoir_db::orders::{self as db, Order};
+use comptoir_db::payments as payments_db;
+use comptoir_domain::identity::ApiScope;
+use comptoir_domain::orders::OrderStatus;
+use serde::{Deserialize, Serialize};
+use sqlx::Connection;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::status_of;
+use super::views::{OrderDetail, OrderView, PaymentView, load_detail, load_view};
+use crate::Context;
+use crate::cart::Shopper;
+use crate::checkout::{PaymentMethodInput, payment_for, token_error};
+use crate::error::{AppError, FieldError};
+use crate::identity::Principal;
+use crate::identity::tokens::secret_hash;
+use comptoir_domain::platform::IdempotencyKey;
+
+use crate::platform::idempotency::{
+    CallerScope, IdempotencySession, KeyedRequest, StoredAnswer, key_reused, request_hash,
+};
+
+pub fn order_not_found() -> AppError {
+    AppError::not_found("order.not_found", "No such order.")
+}
+
+/// Who may see an order: its owner, the guest holding the token of the
+/// cart it came from, and the staff (administrators, `orders:read` keys).
+/// Anyone else gets 404, as for an order that does not exist.
+pub fn check_reader(order: &Order, principal: Option<&Principal>, shopper: &Shopper) -> Result<(), AppError> {
+    if let Some(principal) = principal {
+        if principal.require_scope(ApiScope::OrdersRead).is_ok() {
+            return Ok(());
+        }
+        if let (Principal::User(user), Some(owner)) = (principal, order.user_id)
+            && user.id == owner
+        {
+            return Ok(());
+        }
+    }
+    check_guest(order, shopper)
+}
+
+/// The order's own customer (not the staff): its owner, or the guest with
+/// the cart's token.
+pub fn check_customer(order: &Order, shopper: &Shopper) -> Result<(), AppError> {
+    if shopper.user_id.is_some() && shopper.user_id == order.user_id {
+        return Ok(());
+    }
+    check_guest(order, shopper)
+}
+
+fn check_guest(order: &Order, shopper: &Shopper) -> Result<(), AppError> {
+    let sent = shopper.cart_token.as_deref().unwrap_or_default();
+    match &order.guest_token_hash {
+        Some(hash) if !sent.is_empty() && secret_hash(sent) == *hash => Ok(()),
+        _ => Err(order_not_found()),
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PayRequest {
+    pub payment_method: PaymentMethodInput,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PayResponse {
+    pub order: OrderView,
+    pub payment: PaymentView,
+}
+
+/// One order with its lines, payments and history, for whoever may read
+/// it ([`check_reader`]); anyone else is told there is no such order.
+pub async fn read_order(
+    ctx: &Context,
+    principal: Option<&Principal>,
+    shopper: &Shopper,
+    id: Uuid,
+) -> Result<OrderDetail, AppError> {
+    let mut conn = ctx.db.acquire().await?;
+    let order = db::get_order(&mut conn, id)
+        .await
+        .optional()?
+        .ok_or_else(order_not_found)?;
+    check_reader(&order, principal, shopper)?;
+    load_detail(&mut conn, &order, &ctx.cipher).await
+}
+
+/// The operation paying an order again belongs to (the API's route, which
+/// the shop's order page shares), and what a key stands for when the
+/// request is not read from HTTP.
+pub fn pay_again_request(
+    scope: CallerScope,
+    key: IdempotencyKey,
+    order_id: Uuid,
+    request: &PayRequest,
+) -> Result<KeyedRequest, AppError> {
+    let body = serde_json::to_vec(request).map_err(AppError::internal)?;
+    Ok(KeyedRequest {
+        scope,
+        operation: "POST /api/v1/orders/{id}/payments".to_owned(),
+        request_hash: request_hash(&format!("/api/v1/orders/{order_id}/payments"), &body),
+        key,
+    })
+}
+
+/// Pays an order again by card after a declined card, before its stock is
+/// released, once per key. As at checkout, the gateway is called after the
+/// attempt is committed, and an unknown outcome stores nothing: a retry
+/// with the key asks the gateway again with the attempt's own key.
+pub async fn pay_again(
+    ctx: &Context,
+    shopper: &Shopper,
+    order_id: Uuid,
+    key: IdempotencySession,
+    request: PayRequest,
+) -> Result<PayResponse, AppError> {
+    let PaymentMethodInput::Card { token } = request.payment_method.clone() else {
+        return Err(AppError::validation(vec![FieldError::new(
+            "payment_method",
+            "invalid",
+            "an order placed for card payment is paid again by card",
+        )]));
+    };
+    if let Some(error) = token_error(&token) {
+        return Err(AppError::validation(vec![error]));
+    }
+    // Run to the end even if the caller goes away: a charge that was made
+    // must be recorded.
+    let (ctx, shopper) = (ctx.clone(), shopper.clone());
+    tokio::spawn(async move { pay(ctx, shopper, order_id, key, request.payment_method, token).await })
+        .await
+        .map_err(AppError::internal)?
+}
+
+async fn pay(
+    state: Context,
+    shopper: Shopper,
+    id: Uuid,
+    mut request: IdempotencySession,
+    method: PaymentMethodInput,
+    token: String,
+) -> Result<PayResponse, AppError> {
+    let attempt_key = request.request().key_text();
+    // The attempt this request made before (its answer was lost), or a new one,
+    // recorded and committed before the gateway is called so the order's
+    // lock is not held while the bank answers.
+    let payment = match payments_db::find_by_attempt_key(request.conn(), &attempt_key).await? {
+        Some(payment) if payment.order_id == id => {
+            // A retry of this attempt: still only for the order's customer.
+            let order = db::get_order(request.conn(), id)
+                .await
+                .optional()?
+                .ok_or_else(order_not_found)?;
+            check_customer(&order, &shopper)?;
+            payment
+        }
+        Some(_) => return Err(key_reused()),
+        None => {
+            let mut tx = request.conn().begin().await.map_err(comptoir_db::Error::from)?;
+            let order = db::lock_order(&mut tx, id)
+                .await
+                .optional()?
+                .ok_or_else(order_not_found)?;
+            check_customer(&order, &shopper)?;
+            let payments = payments_db::payments_of_order(&mut tx, order.id).await?;
+            let busy = payments
+                .iter()
+                .any(|p| matches!(p.status.as_str(), "processing" | "requires_action" | "succeeded"));
+            if status_of(&order)? != OrderStatus::PendingPayment || busy {
+                return Err(AppError::conflict(
+                    "order.not_payable",
+                    "This order cannot take a payment now: it is paid, cancelled, or a payment is under way.",
+                ));
+            }
+            let payment = payment_for(&state, &mut tx, &order, &method, Some(&attempt_key)).await?;
+            tx.commit().await.map_err(comptoir_db::Error::from)?;
+            payment
+        }
+    };
+    let payment = if payment.status == "processing" {
+        crate::payments::run_charge(&state, request.conn(), &payment, &token).await?
+    } else {
+        payment
+    };
+    let order = db::get_order(request.conn(), id).await?;
+    let body = PayResponse {
+        order: load_view(request.conn(), &order, &state.cipher).await?,
+        payment: PaymentView::new(&payment),
+    };
+    if payment.status == "processing" {
+        request.release().await;
+        return Ok(body);
+    }
+    request.complete(&StoredAnswer::created(&body)?).await?;
+    Ok(body)
+}
