@@ -1,5 +1,6 @@
 //! The catalog's use cases.
 
+pub mod favorites;
 pub mod rules;
 
 use comptoir_domain::catalog::TaxClass;

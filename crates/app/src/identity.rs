@@ -1,18 +1,32 @@
 //! Who is calling and what they may do: passwords, tokens, the sign-in
 //! limits, and the principal every use case is given.
 
+pub mod addresses;
 pub mod limits;
 pub mod password;
+pub mod profile;
 pub mod tokens;
 
 use std::net::IpAddr;
 
+use comptoir_db::PgConnection;
+use comptoir_db::identity::{RoleAssignment, User};
+use comptoir_db::platform::audit::{self, Actor};
 use comptoir_domain::identity::{ApiScope, Grant, Role};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::config::{Config, IpBlock};
-use crate::error::AppError;
+use crate::crypto::FieldCipher;
+use crate::error::{AppError, FieldError};
 use crate::platform::idempotency::CallerScope;
+
+/// A domain field error as the use cases answer it.
+pub fn field_error(error: comptoir_domain::identity::FieldError) -> crate::error::FieldError {
+    crate::error::FieldError::new(error.field, error.code, error.message)
+}
 
 /// The identity machinery, built once at start.
 pub struct Auth {
@@ -112,6 +126,138 @@ impl Principal {
             Principal::ApiKey { id, .. } => format!("api_key:{id}"),
         }
     }
+}
+
+/// A role held by an account, with what it holds over.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RoleView {
+    pub id: Uuid,
+    /// `admin`, `manager`, `cashier`, `b2b_buyer`, `b2b_admin` or `customer`.
+    #[schema(example = "cashier")]
+    pub role: String,
+    /// The store of a `manager` or `cashier`.
+    pub store_id: Option<Uuid>,
+    /// The company of a `b2b_buyer` or `b2b_admin`.
+    pub company_id: Option<Uuid>,
+}
+
+impl From<RoleAssignment> for RoleView {
+    fn from(row: RoleAssignment) -> Self {
+        Self {
+            id: row.id,
+            role: row.role,
+            store_id: row.store_id,
+            company_id: row.company_id,
+        }
+    }
+}
+
+/// An account as its owner and administrators see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Account {
+    pub id: Uuid,
+    #[schema(example = "anne.kerjean@exemple.fr")]
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    /// `active` or `disabled`.
+    pub status: String,
+    /// Stored encrypted.
+    #[schema(example = "0612345678")]
+    pub phone: Option<String>,
+    pub email_verified: bool,
+    pub roles: Vec<RoleView>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+impl Account {
+    pub fn new(user: User, roles: Vec<RoleAssignment>, cipher: &FieldCipher) -> Self {
+        let phone = user
+            .phone_encrypted
+            .as_deref()
+            .and_then(|sealed| match cipher.decrypt(sealed) {
+                Ok(phone) => Some(phone),
+                Err(err) => {
+                    tracing::error!(user_id = %user.id, error = %err, "a stored phone number cannot be decrypted");
+                    None
+                }
+            });
+        Self {
+            phone,
+            id: user.id,
+            email: user.email,
+            first_name: user.first_name,
+            last_name: user.last_name,
+            status: user.status,
+            email_verified: user.email_verified_at.is_some(),
+            roles: roles.into_iter().map(RoleView::from).collect(),
+            created_at: user.created_at,
+            updated_at: user.updated_at,
+        }
+    }
+
+    pub async fn load(conn: &mut PgConnection, id: Uuid, cipher: &FieldCipher) -> Result<Self, AppError> {
+        let user = comptoir_db::identity::get_user(conn, id).await?;
+        let roles = comptoir_db::identity::roles_of(conn, id).await?;
+        Ok(Self::new(user, roles, cipher))
+    }
+}
+
+/// A trimmed name of 1 to 100 characters.
+pub fn parse_name(raw: &str, field: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let name = raw.trim();
+    let length = name.chars().count();
+    if length == 0 || length > 100 || name.chars().any(char::is_control) {
+        errors.push(FieldError::new(field, "invalid", "expected 1 to 100 characters"));
+        return None;
+    }
+    Some(name.to_owned())
+}
+
+/// A security event for the audit log, with the request's id and address.
+pub struct SecurityEvent<'a> {
+    pub actor: Actor,
+    pub action: &'a str,
+    pub subject: Option<Uuid>,
+    pub details: serde_json::Value,
+}
+
+/// Where a security event came from, for the audit log.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Origin<'a> {
+    pub request_id: Option<&'a str>,
+    pub ip: Option<&'a str>,
+}
+
+/// Writes a security event to the audit log, in the caller's transaction.
+pub async fn record(conn: &mut PgConnection, origin: Origin<'_>, event: SecurityEvent<'_>) -> Result<(), AppError> {
+    let subject_id = event.subject.map(|id| id.to_string());
+    audit::record(
+        conn,
+        &audit::NewEntry {
+            actor: event.actor,
+            action: event.action,
+            subject_type: event.subject.map(|_| "user"),
+            subject_id: subject_id.as_deref(),
+            request_id: origin.request_id,
+            ip: origin.ip,
+            details: event.details,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// What an account's roles grant, as access tokens carry them.
+pub async fn grants_of(conn: &mut PgConnection, user_id: Uuid) -> Result<Vec<Grant>, AppError> {
+    Ok(comptoir_db::identity::roles_of(conn, user_id)
+        .await?
+        .into_iter()
+        .filter_map(|row| Grant::from_parts(row.role.parse().ok()?, row.store_id, row.company_id).ok())
+        .collect())
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ pub fn build(state: AppState) -> Router {
 pub fn build_with(state: AppState, extra: OpenApiRouter<AppState>) -> Router {
     let (routes, openapi) = crate::router::routes().merge(extra).split_for_parts();
     let router = routes
-        .merge(crate::api::platform::docs::router(openapi))
+        .merge(crate::router::docs(openapi))
         .merge(crate::pages::router())
         .fallback(crate::pages::not_found)
         .with_state(state.clone());

@@ -167,3 +167,14 @@ impl FromRequestParts<AppState> for ClientInfo {
         })
     }
 }
+
+/// Where a request came from, as the audit log records it.
+pub fn origin<'a>(
+    context: Option<&'a Arc<RequestContext>>,
+    client: &'a ClientInfo,
+) -> comptoir_app::identity::Origin<'a> {
+    comptoir_app::identity::Origin {
+        request_id: context.map(|c| c.request_id()),
+        ip: client.ip.as_deref(),
+    }
+}

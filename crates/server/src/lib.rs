@@ -13,6 +13,7 @@ pub mod http;
 pub mod markdown;
 pub mod pages;
 pub mod platform;
+pub mod respond;
 pub mod router;
 pub mod seed;
 pub mod serve;

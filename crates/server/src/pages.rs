@@ -339,7 +339,7 @@ pub fn path_id(
 /// elsewhere.
 pub async fn not_found(uri: Uri, headers: HeaderMap) -> Response {
     if uri.path().starts_with("/api/") {
-        return crate::api::platform::not_found().await.into_response();
+        return crate::error::problem_for_status(StatusCode::NOT_FOUND).into_response();
     }
     PageError::new(&headers, ApiError::not_found("page.not_found", "No such page.")).into_response()
 }

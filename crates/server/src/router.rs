@@ -170,3 +170,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     routes().into_openapi()
 }
+
+/// The API's documents and their browsers: the OpenAPI document, Swagger UI
+/// and ReDoc.
+pub fn docs(openapi: utoipa::openapi::OpenApi) -> axum::Router<AppState> {
+    crate::api::platform::docs::router(openapi)
+}

@@ -8,6 +8,7 @@ use comptoir_domain::identity::ApiScope;
 use comptoir_domain::orders::OrderStatus;
 use serde::{Deserialize, Serialize};
 use sqlx::Connection;
+use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -75,6 +76,18 @@ pub struct PayResponse {
     pub payment: PaymentView,
 }
 
+/// The order, if this caller may read it ([`check_reader`]).
+async fn readable(
+    conn: &mut comptoir_db::PgConnection,
+    principal: Option<&Principal>,
+    shopper: &Shopper,
+    id: Uuid,
+) -> Result<Order, AppError> {
+    let order = db::get_order(conn, id).await.optional()?.ok_or_else(order_not_found)?;
+    check_reader(&order, principal, shopper)?;
+    Ok(order)
+}
+
 /// One order with its lines, payments and history, for whoever may read
 /// it ([`check_reader`]); anyone else is told there is no such order.
 pub async fn read_order(
@@ -84,11 +97,7 @@ pub async fn read_order(
     id: Uuid,
 ) -> Result<OrderDetail, AppError> {
     let mut conn = ctx.db.acquire().await?;
-    let order = db::get_order(&mut conn, id)
-        .await
-        .optional()?
-        .ok_or_else(order_not_found)?;
-    check_reader(&order, principal, shopper)?;
+    let order = readable(&mut conn, principal, shopper, id).await?;
     load_detail(&mut conn, &order, &ctx.cipher).await
 }
 
@@ -200,4 +209,78 @@ async fn pay(
     }
     request.complete(&StoredAnswer::created(&body)?).await?;
     Ok(body)
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct OrderList {
+    pub items: Vec<OrderView>,
+    pub next_cursor: Option<String>,
+}
+
+pub fn cursor_of(order: &Order) -> String {
+    format!("{}_{}", order.placed_at.unix_timestamp_nanos(), order.id)
+}
+
+pub fn parse_cursor(cursor: Option<&str>) -> Result<Option<(OffsetDateTime, Uuid)>, AppError> {
+    let Some(cursor) = cursor else { return Ok(None) };
+    let bad = || {
+        AppError::validation(vec![FieldError::new(
+            "cursor",
+            "invalid",
+            "use the next_cursor of a previous page",
+        )])
+    };
+    let (nanos, id) = cursor.split_once('_').ok_or_else(bad)?;
+    let at = nanos
+        .parse::<i128>()
+        .ok()
+        .and_then(|n| OffsetDateTime::from_unix_timestamp_nanos(n).ok())
+        .ok_or_else(bad)?;
+    let id = id.parse().map_err(|_| bad())?;
+    Ok(Some((at, id)))
+}
+
+/// The account's orders, newest first, `limit` a page, after `cursor`
+/// (the `next_cursor` of the page before).
+pub async fn list_mine(ctx: &Context, user_id: Uuid, limit: i64, cursor: Option<&str>) -> Result<OrderList, AppError> {
+    let after = parse_cursor(cursor)?;
+    let mut conn = ctx.db.acquire().await?;
+    let rows = db::list_orders(
+        &mut conn,
+        &db::OrderQuery {
+            user_id: Some(user_id),
+            after,
+            limit: limit + 1,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let (rows, next_cursor) = crate::platform::paged(rows, limit, cursor_of);
+    let mut items = Vec::with_capacity(rows.len());
+    for order in &rows {
+        items.push(load_view(&mut conn, order, &ctx.cipher).await?);
+    }
+    Ok(OrderList { items, next_cursor })
+}
+
+/// The invoice of a paid order, for whoever may read the order; an order
+/// not paid yet has none (`order.not_invoiced`).
+pub async fn invoice(
+    ctx: &Context,
+    principal: Option<&Principal>,
+    shopper: &Shopper,
+    id: Uuid,
+) -> Result<crate::documents::Statement, AppError> {
+    let mut conn = ctx.db.acquire().await?;
+    let order = readable(&mut conn, principal, shopper, id).await?;
+    let lines = db::order_lines(&mut conn, order.id).await?;
+    drop(conn);
+    let billing = super::views::unseal(&ctx.cipher, order.billing_address_sealed.as_deref())
+        .or_else(|| super::views::unseal(&ctx.cipher, Some(&order.shipping_address_sealed)));
+    crate::documents::invoice_of(&ctx.config, &order, &lines, billing).ok_or_else(|| {
+        AppError::not_found(
+            "order.not_invoiced",
+            "This order is not invoiced yet: it is invoiced when paid.",
+        )
+    })
 }

@@ -132,21 +132,12 @@ pub fn page_limit(limit: Option<i64>, default: i64) -> Result<i64, ApiError> {
     }
 }
 
-/// Cuts the one row past `limit` that a query fetched to learn whether a
-/// next page exists, and names where the next page starts.
-pub fn paged<T>(mut rows: Vec<T>, limit: i64, cursor: impl Fn(&T) -> String) -> (Vec<T>, Option<String>) {
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let more = rows.len() > limit;
-    rows.truncate(limit);
-    let next = if more { rows.last().map(cursor) } else { None };
-    (rows, next)
-}
-
 pub fn location_not_found() -> ApiError {
     ApiError::not_found("inventory.location_not_found", "No such location.")
 }
 
 pub use comptoir_app::inventory::insufficient;
+pub use comptoir_app::platform::paged;
 
 pub fn actor_of(caller: &Caller) -> Actor {
     match &caller.0 {

@@ -8,31 +8,26 @@ pub mod documents;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use comptoir_db::Optional;
-use comptoir_db::orders::{self as db, Order};
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
+use comptoir_db::orders::{self as db};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::api::cart::shopper;
-use crate::api::inventory::{page_limit, paged};
+use crate::api::inventory::page_limit;
 use crate::auth::{Caller, MaybeCaller, Principal};
 use crate::error::ApiError;
 use crate::extract::{Json, Path, Query};
 use crate::platform::idempotency::{Idempotent, IdempotentSession};
-pub use comptoir_app::orders::customer::{PayRequest, PayResponse, check_customer, check_reader, order_not_found};
+pub use comptoir_app::orders::customer::{
+    OrderList, PayRequest, PayResponse, check_customer, check_reader, cursor_of, order_not_found, parse_cursor,
+};
 pub use comptoir_app::orders::views::{
     HistoryView, OrderDetail, OrderLineView, OrderTotals, OrderView, PaymentView, ShippingView, load_detail, load_view,
     order_view, unseal,
 };
 
 pub type State = axum::extract::State<crate::app::AppState>;
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct OrderList {
-    pub items: Vec<OrderView>,
-    pub next_cursor: Option<String>,
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -41,29 +36,6 @@ pub struct MyOrdersQuery {
     /// 1 to 100; 20 by default.
     pub limit: Option<i64>,
     pub cursor: Option<String>,
-}
-
-pub fn cursor_of(order: &Order) -> String {
-    format!("{}_{}", order.placed_at.unix_timestamp_nanos(), order.id)
-}
-
-pub fn parse_cursor(cursor: Option<&str>) -> Result<Option<(OffsetDateTime, Uuid)>, ApiError> {
-    let Some(cursor) = cursor else { return Ok(None) };
-    let bad = || {
-        ApiError::validation(vec![crate::error::FieldError::new(
-            "cursor",
-            "invalid",
-            "use the next_cursor of a previous page",
-        )])
-    };
-    let (nanos, id) = cursor.split_once('_').ok_or_else(bad)?;
-    let at = nanos
-        .parse::<i128>()
-        .ok()
-        .and_then(|n| OffsetDateTime::from_unix_timestamp_nanos(n).ok())
-        .ok_or_else(bad)?;
-    let id = id.parse().map_err(|_| bad())?;
-    Ok(Some((at, id)))
 }
 
 /// The signed-in customer's orders, newest first.
@@ -86,24 +58,8 @@ pub async fn list_my_orders(
 ) -> Result<Json<OrderList>, ApiError> {
     let user = caller.user()?;
     let limit = page_limit(query.limit, 20)?;
-    let after = parse_cursor(query.cursor.as_deref())?;
-    let mut conn = state.db.acquire().await?;
-    let rows = db::list_orders(
-        &mut conn,
-        &db::OrderQuery {
-            user_id: Some(user.id),
-            after,
-            limit: limit + 1,
-            ..Default::default()
-        },
-    )
-    .await?;
-    let (rows, next_cursor) = paged(rows, limit, cursor_of);
-    let mut items = Vec::with_capacity(rows.len());
-    for order in &rows {
-        items.push(load_view(&mut conn, order, &state.cipher).await?);
-    }
-    Ok(Json(OrderList { items, next_cursor }))
+    let list = comptoir_app::orders::customer::list_mine(&state, user.id, limit, query.cursor.as_deref()).await?;
+    Ok(Json(list))
 }
 
 /// One order with its lines, totals, payments and history: for its owner

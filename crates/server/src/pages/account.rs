@@ -24,14 +24,17 @@ use super::i18n::{Lang, Texts};
 use super::session::{self, WebSession};
 use super::shop::{OrPage, bad_form, check_csrf, chrome};
 use super::{Chrome, PageError, page, render, visitor};
-use crate::api::identity::{addresses, auth, me, recovery};
+use crate::api::identity::{auth, recovery};
 use crate::app::AppState;
-use crate::auth::{Caller, ClientInfo};
+use crate::auth::ClientInfo;
 use crate::error::ApiError;
-use crate::extract::{Json, Path, Query};
+use crate::extract::{Json, Path};
 use crate::http::RequestContext;
+use comptoir_app::catalog::favorites;
 use comptoir_app::documents::{date, euros};
 use comptoir_app::identity::tokens::secret_hash;
+use comptoir_app::identity::{addresses, profile};
+use comptoir_app::orders::customer;
 
 type PageResult = Result<Response, PageError>;
 type Context = Option<Extension<Arc<RequestContext>>>;
@@ -888,27 +891,13 @@ async fn account_page(
     let Some(user) = session.user.as_ref() else {
         return Ok(sign_in_first(uri));
     };
-    let caller = || Caller(user.principal());
     let lang = Lang::of(headers);
-    let Json(me) = me::get_me(axum::extract::State(state.clone()), caller())
+    let me = profile::account(state, user.id).await.or_page(headers)?;
+    let book = addresses::list(state, user.id).await.or_page(headers)?;
+    let orders = customer::list_mine(state, user.id, 20, older.as_deref())
         .await
         .or_page(headers)?;
-    let Json(book) = addresses::list_addresses(axum::extract::State(state.clone()), caller())
-        .await
-        .or_page(headers)?;
-    let Json(orders) = crate::api::orders::list_my_orders(
-        axum::extract::State(state.clone()),
-        caller(),
-        Query(crate::api::orders::MyOrdersQuery {
-            limit: Some(20),
-            cursor: older,
-        }),
-    )
-    .await
-    .or_page(headers)?;
-    let Json(devices) = me::list_sessions(axum::extract::State(state.clone()), caller())
-        .await
-        .or_page(headers)?;
+    let devices = profile::sessions(state, &user.user_caller()).await.or_page(headers)?;
     let chrome = chrome(state, headers, uri, session).await?;
     let t = chrome.t;
     // The address being changed, from the book: another account's id, or
@@ -1068,16 +1057,17 @@ async fn update_profile(State(state): State<AppState>, headers: HeaderMap, body:
     let Some(user) = session.user.as_ref() else {
         return Ok(to_sign_in("/compte"));
     };
-    let answer = me::update_me(
-        axum::extract::State(state.clone()),
-        Caller(user.principal()),
-        Json(me::UpdateMeRequest {
+    let answer = profile::update(
+        &state,
+        user.id,
+        profile::UpdateMeRequest {
             first_name: Some(form.first_name.clone()),
             last_name: Some(form.last_name.clone()),
             phone: Some(form.phone.clone()),
-        }),
+        },
     )
-    .await;
+    .await
+    .map_err(ApiError::from);
     match answer {
         Ok(_) => Ok(Redirect::to("/compte?enregistre=1#profil").into_response()),
         Err(error) => {
@@ -1144,13 +1134,10 @@ async fn add_address(State(state): State<AppState>, headers: HeaderMap, body: By
     let Some(user) = session.user.as_ref() else {
         return Ok(to_sign_in("/compte"));
     };
-    let answer = addresses::create_address(
-        axum::extract::State(state.clone()),
-        Caller(user.principal()),
-        Json(form.request()),
-    )
-    .await
-    .map(|_| ());
+    let answer = addresses::add(&state, user.id, form.request())
+        .await
+        .map(drop)
+        .map_err(ApiError::from);
     address_saved(&state, &headers, &session, answer, form, None).await
 }
 
@@ -1166,14 +1153,10 @@ async fn edit_address(
     let Some(user) = session.user.as_ref() else {
         return Ok(to_sign_in("/compte"));
     };
-    let answer = addresses::update_address(
-        axum::extract::State(state.clone()),
-        Caller(user.principal()),
-        Path(id),
-        Json(form.request()),
-    )
-    .await
-    .map(|_| ());
+    let answer = addresses::change(&state, user.id, id, form.request())
+        .await
+        .map(drop)
+        .map_err(ApiError::from);
     if let Err(error) = &answer
         && error.status() == StatusCode::NOT_FOUND
     {
@@ -1225,9 +1208,7 @@ async fn remove_address(
     let Some(user) = session.user.as_ref() else {
         return Ok(to_sign_in("/compte"));
     };
-    addresses::delete_address(axum::extract::State(state.clone()), Caller(user.principal()), Path(id))
-        .await
-        .or_page(&headers)?;
+    addresses::remove(&state, user.id, id).await.or_page(&headers)?;
     Ok(Redirect::to("/compte#adresses").into_response())
 }
 
@@ -1246,15 +1227,10 @@ async fn revoke_session(
     let Some(user) = session.user.as_ref() else {
         return Ok(to_sign_in("/compte"));
     };
-    me::delete_session(
-        axum::extract::State(state.clone()),
-        Caller(user.principal()),
-        context,
-        client,
-        Path(id),
-    )
-    .await
-    .or_page(&headers)?;
+    let origin = crate::auth::origin(context.as_ref().map(|c| &c.0), &client);
+    profile::revoke_session(&state, user.id, id, origin)
+        .await
+        .or_page(&headers)?;
     if id == user.session_id {
         return Ok(signed_out(&state));
     }
@@ -1266,16 +1242,14 @@ async fn revoke_session(
 async fn invoice(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> PageResult {
     let session = visitor(&state, &headers).await?;
     let id = id_of(&headers, &id)?;
-    let response = crate::api::orders::documents::get_invoice(
-        axum::extract::State(state.clone()),
-        session.caller(),
-        session.api_headers(),
-        Path(id),
-        Query(crate::api::orders::documents::DocumentQuery::default()),
-    )
-    .await
-    .or_page(&headers)?;
-    Ok(response)
+    let principal = session.user.as_ref().map(super::session::SignedIn::principal);
+    let statement = customer::invoice(&state, principal.as_ref(), &session.shopper(), id)
+        .await
+        .or_page(&headers)?;
+    Ok(crate::respond::pdf(
+        comptoir_app::documents::statement_pdf(&statement),
+        &statement.number,
+    ))
 }
 
 // ------------------------------------------------------------ favourites
@@ -1303,12 +1277,7 @@ async fn favorites(State(state): State<AppState>, headers: HeaderMap, uri: Uri) 
     let items = match &session.user {
         None => Vec::new(),
         Some(user) => {
-            let Json(list) = crate::api::catalog::favorites::list_favorites(
-                axum::extract::State(state.clone()),
-                Caller(user.principal()),
-            )
-            .await
-            .or_page(&headers)?;
+            let list = favorites::list(&state, user.id).await.or_page(&headers)?;
             list.items
                 .into_iter()
                 .map(|f| FavoriteRow {
@@ -1360,16 +1329,10 @@ async fn change_favorite(
     let Some(user) = &session.user else {
         return Ok(to_sign_in(&back));
     };
-    let state_ = axum::extract::State(state.clone());
-    let caller = Caller(user.principal());
     if add {
-        crate::api::catalog::favorites::add_favorite(state_, caller, Path(id))
-            .await
-            .or_page(&headers)?;
+        favorites::add(&state, user.id, id).await.or_page(&headers)?;
     } else {
-        crate::api::catalog::favorites::remove_favorite(state_, caller, Path(id))
-            .await
-            .or_page(&headers)?;
+        favorites::remove(&state, user.id, id).await.or_page(&headers)?;
     }
     Ok(Redirect::to(&back).into_response())
 }

@@ -174,12 +174,9 @@ async fn prefill(
     form.email.clone_from(&user.email);
     form.first_name.clone_from(&user.first_name);
     form.last_name.clone_from(&user.last_name);
-    let crate::extract::Json(book) = crate::api::identity::addresses::list_addresses(
-        axum::extract::State(state.clone()),
-        crate::auth::Caller(user.principal()),
-    )
-    .await
-    .or_page(headers)?;
+    let book = comptoir_app::identity::addresses::list(state, user.id)
+        .await
+        .or_page(headers)?;
     let chosen = book
         .items
         .iter()

@@ -79,11 +79,16 @@ impl SignedIn {
     /// The API's caller for this account, to call its handlers in process
     /// under the same authorization rules.
     pub fn principal(&self) -> Principal {
-        Principal::User(UserCaller {
+        Principal::User(self.user_caller())
+    }
+
+    /// The account as the use cases take a signed-in user.
+    pub fn user_caller(&self) -> UserCaller {
+        UserCaller {
             id: self.id,
             session_id: self.session_id,
             grants: self.grants.clone(),
-        })
+        }
     }
 }
 
@@ -100,7 +105,7 @@ impl WebSession {
             Some(found) => {
                 // The shop is a customer's place: staff roles (which read
                 // every order) stay in the back office.
-                let grants = crate::api::identity::grants_of(&mut conn, found.user_id)
+                let grants = comptoir_app::identity::grants_of(&mut conn, found.user_id)
                     .await?
                     .into_iter()
                     .filter(|g| matches!(g.role(), Role::Customer | Role::B2bBuyer | Role::B2bAdmin))

@@ -7,18 +7,18 @@ use axum::http::StatusCode;
 use comptoir_db::identity as db;
 use comptoir_db::platform::audit::Actor;
 use comptoir_domain::identity::NewPassword;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
-use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Account, SecurityEvent, State, parse_name, record};
+use super::{Account, SecurityEvent, State, record};
 use crate::auth::{Caller, ClientInfo};
 use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, Path};
 use crate::http::RequestContext;
 use comptoir_app::identity::password::Verified;
+pub use comptoir_app::identity::profile::{self, SessionList, SessionView, UpdateMeRequest};
 
 /// The signed-in user's account.
 #[utoipa::path(
@@ -34,17 +34,7 @@ use comptoir_app::identity::password::Verified;
 )]
 pub async fn get_me(axum::extract::State(state): State, Caller(caller): Caller) -> Result<Json<Account>, ApiError> {
     let user = caller.user()?;
-    let mut conn = state.db.acquire().await.map_err(ApiError::unavailable)?;
-    Ok(Json(Account::load(&mut conn, user.id, &state.cipher).await?))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateMeRequest {
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    /// A phone number; an empty string removes it. Stored encrypted.
-    pub phone: Option<String>,
+    Ok(Json(profile::account(&state, user.id).await?))
 }
 
 /// Changes the signed-in user's names. The email is changed elsewhere
@@ -67,40 +57,7 @@ pub async fn update_me(
     Json(request): Json<UpdateMeRequest>,
 ) -> Result<Json<Account>, ApiError> {
     let user = caller.user()?;
-    let mut errors = Vec::new();
-    let first_name = request
-        .first_name
-        .as_deref()
-        .and_then(|n| parse_name(n, "first_name", &mut errors));
-    let last_name = request
-        .last_name
-        .as_deref()
-        .and_then(|n| parse_name(n, "last_name", &mut errors));
-    // Absent: unchanged; empty: removed; otherwise checked and sealed.
-    let phone = match request.phone.as_deref().map(str::trim) {
-        None => None,
-        Some("") => Some(None),
-        Some(raw) => match comptoir_domain::identity::parse_phone(raw) {
-            Ok(phone) => Some(Some(state.cipher.encrypt(&phone).map_err(anyhow::Error::from)?)),
-            Err(message) => {
-                errors.push(FieldError::new("phone", "invalid", message));
-                None
-            }
-        },
-    };
-    ApiError::unless_valid(errors)?;
-    let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
-    db::update_profile(
-        &mut tx,
-        user.id,
-        first_name.as_deref(),
-        last_name.as_deref(),
-        phone.as_ref().map(|p| p.as_deref()),
-    )
-    .await?;
-    let account = Account::load(&mut tx, user.id, &state.cipher).await?;
-    tx.commit().await.map_err(ApiError::unavailable)?;
-    Ok(Json(account))
+    Ok(Json(profile::update(&state, user.id, request).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -180,25 +137,6 @@ pub async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// An open session: a device or browser signed in to the account.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct SessionView {
-    pub id: Uuid,
-    pub user_agent: Option<String>,
-    pub ip: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub last_used_at: OffsetDateTime,
-    /// The session of the token this request was made with.
-    pub current: bool,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct SessionList {
-    pub items: Vec<SessionView>,
-}
-
 /// The signed-in user's open sessions, newest first.
 #[utoipa::path(
     get,
@@ -212,20 +150,7 @@ pub async fn list_sessions(
     Caller(caller): Caller,
 ) -> Result<Json<SessionList>, ApiError> {
     let user = caller.user()?;
-    let mut conn = state.db.acquire().await.map_err(ApiError::unavailable)?;
-    let items = db::open_sessions(&mut conn, user.id)
-        .await?
-        .into_iter()
-        .map(|s| SessionView {
-            current: s.id == user.session_id,
-            id: s.id,
-            user_agent: s.user_agent,
-            ip: s.ip,
-            created_at: s.created_at,
-            last_used_at: s.last_used_at,
-        })
-        .collect();
-    Ok(Json(SessionList { items }))
+    Ok(Json(profile::sessions(&state, user).await?))
 }
 
 /// Signs one of the user's sessions out. Its refresh token stops working at
@@ -250,25 +175,6 @@ pub async fn delete_session(
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     let user = caller.user()?;
-    let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
-    if !db::revoke_session(&mut tx, user.id, id).await? {
-        return Err(ApiError::not_found(
-            "session.not_found",
-            "You have no open session with this id.",
-        ));
-    }
-    record(
-        &mut tx,
-        context.as_deref(),
-        &client,
-        SecurityEvent {
-            actor: Actor::User(user.id),
-            action: "auth.session_revoked",
-            subject: Some(user.id),
-            details: json!({"session_id": id}),
-        },
-    )
-    .await?;
-    tx.commit().await.map_err(ApiError::unavailable)?;
+    profile::revoke_session(&state, user.id, id, crate::auth::origin(context.as_deref(), &client)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -275,8 +275,8 @@ pub async fn get_user(
     caller.require_admin()?;
     let mut conn = state.db.acquire().await.map_err(ApiError::unavailable)?;
     match Account::load(&mut conn, id, &state.cipher).await {
-        Err(err) if err.status() == StatusCode::NOT_FOUND => Err(no_such_user()),
-        other => other.map(Json),
+        Err(err) if err.kind() == comptoir_app::ErrorKind::NotFound => Err(no_such_user()),
+        other => Ok(Json(other?)),
     }
 }
 

@@ -1,7 +1,7 @@
 //! An order's documents: its invoice and credit notes (PDF, or HTML to
 //! print), and the warehouse's packing slip.
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use comptoir_db::Optional;
 use comptoir_db::orders as db;
@@ -25,9 +25,12 @@ pub struct DocumentQuery {
     pub format: Option<String>,
 }
 
-fn answer(statement: &Statement, format: Option<&str>) -> Result<Response, ApiError> {
+pub fn answer(statement: &Statement, format: Option<&str>) -> Result<Response, ApiError> {
     match format.unwrap_or("pdf") {
-        "pdf" => Ok(pdf_response(documents::statement_pdf(statement), &statement.number)),
+        "pdf" => Ok(crate::respond::pdf(
+            documents::statement_pdf(statement),
+            &statement.number,
+        )),
         "html" => Ok(Html(documents::statement_html(statement)).into_response()),
         _ => Err(ApiError::validation(vec![FieldError::new(
             "format",
@@ -35,17 +38,6 @@ fn answer(statement: &Statement, format: Option<&str>) -> Result<Response, ApiEr
             "pdf or html",
         )])),
     }
-}
-
-fn pdf_response(bytes: Vec<u8>, name: &str) -> Response {
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-    if let Ok(value) = HeaderValue::from_str(&format!("inline; filename=\"{name}.pdf\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    response
 }
 
 /// The order with its lines and billing address (the shipping one when no
@@ -97,14 +89,13 @@ pub async fn get_invoice(
     Path(id): Path<Uuid>,
     Query(query): Query<DocumentQuery>,
 ) -> Result<Response, ApiError> {
-    let (conn, order, lines, billing) = readable(&state, &caller, &headers, id).await?;
-    drop(conn);
-    let statement = documents::invoice_of(&state.config, &order, &lines, billing).ok_or_else(|| {
-        ApiError::not_found(
-            "order.not_invoiced",
-            "This order is not invoiced yet: it is invoiced when paid.",
-        )
-    })?;
+    let statement = comptoir_app::orders::customer::invoice(
+        &state,
+        caller.0.as_ref(),
+        &crate::api::cart::shopper(&caller, &headers),
+        id,
+    )
+    .await?;
     answer(&statement, query.format.as_deref())
 }
 
@@ -163,7 +154,7 @@ pub async fn get_packing_slip(state: State, caller: Caller, Path(id): Path<Uuid>
         .ok_or_else(order_not_found)?;
     let lines = db::order_lines(&mut conn, order.id).await?;
     let address = unseal(&state.cipher, Some(&order.shipping_address_sealed));
-    Ok(pdf_response(
+    Ok(crate::respond::pdf(
         documents::packing_slip_pdf(&order, &lines, address),
         &format!("preparation-{}", order.number),
     ))
