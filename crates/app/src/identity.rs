@@ -5,6 +5,8 @@ pub mod addresses;
 pub mod limits;
 pub mod password;
 pub mod profile;
+pub mod recovery;
+pub mod sessions;
 pub mod tokens;
 
 use std::net::IpAddr;
@@ -12,7 +14,7 @@ use std::net::IpAddr;
 use comptoir_db::PgConnection;
 use comptoir_db::identity::{RoleAssignment, User};
 use comptoir_db::platform::audit::{self, Actor};
-use comptoir_domain::identity::{ApiScope, Grant, Role};
+use comptoir_domain::identity::{ApiScope, Email, Grant, Role, Scope};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -225,11 +227,12 @@ pub struct SecurityEvent<'a> {
     pub details: serde_json::Value,
 }
 
-/// Where a security event came from, for the audit log.
+/// Where a request came from: for the audit log, and the sessions it opens.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Origin<'a> {
     pub request_id: Option<&'a str>,
     pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
 }
 
 /// Writes a security event to the audit log, in the caller's transaction.
@@ -258,6 +261,36 @@ pub async fn grants_of(conn: &mut PgConnection, user_id: Uuid) -> Result<Vec<Gra
         .into_iter()
         .filter_map(|row| Grant::from_parts(row.role.parse().ok()?, row.store_id, row.company_id).ok())
         .collect())
+}
+
+/// Stores a grant; a store or company that does not exist is a 422.
+pub async fn grant(conn: &mut PgConnection, user_id: Uuid, grant: Grant) -> Result<RoleAssignment, AppError> {
+    comptoir_db::identity::grant_role(
+        conn,
+        user_id,
+        grant.role().as_str(),
+        grant.store_id(),
+        grant.company_id(),
+    )
+    .await
+    .map_err(|err| match err {
+        comptoir_db::Error::ForeignKey { .. } => AppError::validation(vec![FieldError::new(
+            if matches!(grant.scope(), Scope::Store(_)) {
+                "store_id"
+            } else {
+                "company_id"
+            },
+            "not_found",
+            "no such store or company",
+        )]),
+        other => other.into(),
+    })
+}
+
+pub fn parse_email(raw: &str, field: &str, errors: &mut Vec<FieldError>) -> Option<Email> {
+    Email::parse(raw)
+        .map_err(|message| errors.push(FieldError::new(field, "invalid", message)))
+        .ok()
 }
 
 #[cfg(test)]

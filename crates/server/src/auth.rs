@@ -176,5 +176,6 @@ pub fn origin<'a>(
     comptoir_app::identity::Origin {
         request_id: context.map(|c| c.request_id()),
         ip: client.ip.as_deref(),
+        user_agent: client.user_agent.as_deref(),
     }
 }

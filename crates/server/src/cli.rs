@@ -188,7 +188,8 @@ pub fn main() -> ExitCode {
             } => {
                 let db = crate::serve::open_database(&config).await?;
                 let state = crate::serve::state(config, db);
-                let (account, created) = crate::api::identity::users::create_admin(&state, &email, &password).await?;
+                let (account, created) =
+                    comptoir_app::identity::sessions::create_admin(&state, &email, &password).await?;
                 println!(
                     "{} administrator {} ({})",
                     if created {

@@ -10,8 +10,7 @@ pub mod users;
 use std::sync::Arc;
 
 use comptoir_db::PgConnection;
-use comptoir_db::identity::RoleAssignment;
-use comptoir_domain::identity::{Email, Grant, Role, Scope};
+use comptoir_domain::identity::{Grant, Role};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -47,37 +46,7 @@ impl RoleRequest {
     }
 }
 
-pub use comptoir_app::identity::grants_of;
-
-/// Stores a grant; a store or company that does not exist is a 422.
-pub async fn grant(conn: &mut PgConnection, user_id: Uuid, grant: Grant) -> Result<RoleAssignment, ApiError> {
-    comptoir_db::identity::grant_role(
-        conn,
-        user_id,
-        grant.role().as_str(),
-        grant.store_id(),
-        grant.company_id(),
-    )
-    .await
-    .map_err(|err| match err {
-        comptoir_db::Error::ForeignKey { .. } => ApiError::validation(vec![FieldError::new(
-            if matches!(grant.scope(), Scope::Store(_)) {
-                "store_id"
-            } else {
-                "company_id"
-            },
-            "not_found",
-            "no such store or company",
-        )]),
-        other => other.into(),
-    })
-}
-
-pub fn parse_email(raw: &str, field: &str, errors: &mut Vec<FieldError>) -> Option<Email> {
-    Email::parse(raw)
-        .map_err(|message| errors.push(FieldError::new(field, "invalid", message)))
-        .ok()
-}
+pub use comptoir_app::identity::{grant, grants_of, parse_email};
 
 pub use comptoir_app::identity::field_error;
 

@@ -24,16 +24,15 @@ use super::i18n::{Lang, Texts};
 use super::session::{self, WebSession};
 use super::shop::{OrPage, bad_form, check_csrf, chrome};
 use super::{Chrome, PageError, page, render, visitor};
-use crate::api::identity::{auth, recovery};
 use crate::app::AppState;
 use crate::auth::ClientInfo;
 use crate::error::ApiError;
-use crate::extract::{Json, Path};
+use crate::extract::Path;
 use crate::http::RequestContext;
 use comptoir_app::catalog::favorites;
 use comptoir_app::documents::{date, euros};
 use comptoir_app::identity::tokens::secret_hash;
-use comptoir_app::identity::{addresses, profile};
+use comptoir_app::identity::{addresses, profile, recovery, sessions};
 use comptoir_app::orders::customer;
 
 type PageResult = Result<Response, PageError>;
@@ -209,9 +208,9 @@ fn sign_in_first(uri: &Uri) -> Response {
     to_sign_in(uri.path_and_query().map_or("/compte", |p| p.as_str()))
 }
 
-/// Signs in through the API's own sign-in, with this browser's cart token
-/// (its cart is merged, its guest orders claimed): the session's refresh
-/// token, for the cookie.
+/// Signs in through the same use case as the API's sign-in, with this
+/// browser's cart token (its cart is merged, its guest orders claimed): the
+/// session's refresh token, for the cookie.
 async fn open_session(
     state: &AppState,
     context: Context,
@@ -220,27 +219,27 @@ async fn open_session(
     email: &str,
     password: String,
 ) -> Result<String, ApiError> {
-    let Json(pair) = auth::login(
-        axum::extract::State(state.clone()),
-        context.clone(),
-        client.clone(),
-        session.api_headers(),
-        Json(auth::LoginRequest {
+    let origin = crate::auth::origin(context.as_ref().map(|c| &c.0), &client);
+    let cart_token = session.cart.as_ref().map(|(_, token)| token.as_str());
+    let pair = sessions::login(
+        state,
+        origin,
+        cart_token,
+        sessions::LoginRequest {
             email: email.to_owned(),
             password,
-        }),
+        },
     )
     .await?;
     // Signing in again from a signed-in browser: the new session replaces
     // the old one, which closes.
     if let Some(previous) = &session.user {
-        auth::logout(
-            axum::extract::State(state.clone()),
-            context,
-            client,
-            Json(auth::RefreshRequest {
+        sessions::logout(
+            state,
+            origin,
+            sessions::RefreshRequest {
                 refresh_token: previous.token.clone(),
-            }),
+            },
         )
         .await?;
     }
@@ -468,18 +467,18 @@ async fn register(
 ) -> PageResult {
     let (session, form): (WebSession, RegisterForm) = posted(&state, &headers, &body).await?;
     let back = back_to(form.retour.as_deref());
-    let created = auth::register(
-        axum::extract::State(state.clone()),
-        context.clone(),
-        client.clone(),
-        Json(auth::RegisterRequest {
+    let created = sessions::register(
+        &state,
+        crate::auth::origin(context.as_ref().map(|c| &c.0), &client),
+        sessions::RegisterRequest {
             email: form.email.clone(),
             password: form.password.clone(),
             first_name: form.first_name.clone(),
             last_name: form.last_name.clone(),
-        }),
+        },
     )
-    .await;
+    .await
+    .map_err(ApiError::from);
     if let Err(error) = created {
         return refused(&state, &headers, &uri, &session, error, |chrome, errors| {
             register_page(chrome, &form, &back, errors)
@@ -510,13 +509,12 @@ async fn sign_out(
 ) -> PageResult {
     let (session, _): (WebSession, CsrfForm) = posted(&state, &headers, &body).await?;
     if let Some(user) = &session.user {
-        auth::logout(
-            axum::extract::State(state.clone()),
-            context,
-            client,
-            Json(auth::RefreshRequest {
+        sessions::logout(
+            &state,
+            crate::auth::origin(context.as_ref().map(|c| &c.0), &client),
+            sessions::RefreshRequest {
                 refresh_token: user.token.clone(),
-            }),
+            },
         )
         .await
         .or_page(&headers)?;
@@ -560,12 +558,9 @@ async fn forgot_form(State(state): State<AppState>, headers: HeaderMap, uri: Uri
 /// account has this address.
 async fn forgot(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> PageResult {
     let (session, form): (WebSession, ForgotForm) = posted(&state, &headers, &body).await?;
-    recovery::request_password_reset(
-        axum::extract::State(state.clone()),
-        Json(recovery::PasswordResetRequest { email: form.email }),
-    )
-    .await
-    .or_page(&headers)?;
+    recovery::request_password_reset(&state, recovery::PasswordResetRequest { email: form.email })
+        .await
+        .or_page(&headers)?;
     let chrome = chrome(&state, &headers, &uri, &session).await?;
     let t = chrome.t;
     let html = render(
@@ -640,15 +635,15 @@ async fn reset(
 ) -> PageResult {
     let (session, form): (WebSession, ResetForm) = posted(&state, &headers, &body).await?;
     let answer = recovery::confirm_password_reset(
-        axum::extract::State(state.clone()),
-        context,
-        client,
-        Json(recovery::PasswordResetConfirm {
+        &state,
+        crate::auth::origin(context.as_ref().map(|c| &c.0), &client),
+        recovery::PasswordResetConfirm {
             token: form.token.clone(),
             new_password: form.new_password,
-        }),
+        },
     )
-    .await;
+    .await
+    .map_err(ApiError::from);
     match answer {
         // Every session of the account is closed, this browser's too.
         Ok(_) => {
@@ -713,12 +708,13 @@ async fn verify_form(
 async fn verify(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> PageResult {
     let (session, form): (WebSession, VerifyForm) = posted(&state, &headers, &body).await?;
     let answer = recovery::confirm_email_verification(
-        axum::extract::State(state.clone()),
-        Json(recovery::EmailVerificationConfirm {
+        &state,
+        recovery::EmailVerificationConfirm {
             token: form.token.clone(),
-        }),
+        },
     )
-    .await;
+    .await
+    .map_err(ApiError::from);
     let chrome = chrome(&state, &headers, &uri, &session).await?;
     let t = chrome.t;
     match answer {

@@ -168,86 +168,13 @@ pub async fn create_user(
             grants: &grants,
         },
         comptoir_db::platform::audit::Actor::User(admin.id),
-        context.as_deref(),
-        &client,
+        crate::auth::origin(context.as_deref(), &client),
     )
     .await?;
     Ok((StatusCode::CREATED, Json(account)).into_response())
 }
 
-/// `comptoir admin create`: an administrator with this email, created
-/// with this password, or an existing account given the admin role. Returns
-/// the account and whether it was created.
-pub async fn create_admin(
-    state: &crate::app::AppState,
-    email: &str,
-    password: &str,
-) -> anyhow::Result<(Account, bool)> {
-    let email = comptoir_domain::identity::Email::parse(email).map_err(anyhow::Error::msg)?;
-    let admin = comptoir_domain::identity::Role::Admin
-        .scoped(comptoir_domain::identity::Scope::Global)
-        .map_err(anyhow::Error::msg)?;
-    let client = ClientInfo {
-        ip: None,
-        user_agent: Some("comptoir admin create".to_owned()),
-    };
-    let mut conn = state.db.acquire().await?;
-    if let Some(user) = db::find_user_by_email(&mut conn, email.as_str()).await? {
-        let mut tx = state.db.begin().await?;
-        super::grant(&mut tx, user.id, admin)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        record(
-            &mut tx,
-            None,
-            &client,
-            SecurityEvent {
-                actor: comptoir_db::platform::audit::Actor::System,
-                action: "auth.role_granted",
-                subject: Some(user.id),
-                details: json!({"role": "admin", "via": "command line"}),
-            },
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-        tx.commit().await?;
-        return Ok((
-            Account::load(&mut conn, user.id, &state.cipher)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?,
-            false,
-        ));
-    }
-    drop(conn);
-    let password =
-        NewPassword::parse(password, &[email.as_str()]).map_err(|e| anyhow::anyhow!("password: {}", e.message))?;
-    let first_name = email
-        .as_str()
-        .split('@')
-        .next()
-        .unwrap_or("Admin")
-        .chars()
-        .take(100)
-        .collect::<String>();
-    let account = create_account(
-        state,
-        NewAccount {
-            email: email.as_str(),
-            password: &password,
-            first_name: &first_name,
-            last_name: "Admin",
-            grants: &[admin],
-        },
-        comptoir_db::platform::audit::Actor::System,
-        None,
-        &client,
-    )
-    .await;
-    match account {
-        Ok(account) => Ok((account, true)),
-        Err(err) => Err(anyhow::anyhow!("{err}")),
-    }
-}
+pub use comptoir_app::identity::sessions::create_admin;
 
 fn no_such_user() -> ApiError {
     ApiError::not_found("user.not_found", "No account has this id.")

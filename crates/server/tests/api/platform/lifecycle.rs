@@ -184,3 +184,70 @@ fn a_bad_configuration_value_stops_start_up_with_one_line_naming_it() {
         "production refuses a generated secret: {stderr}"
     );
 }
+
+#[tokio::test]
+async fn admin_create_makes_an_administrator_or_promotes_an_existing_account() {
+    let app = TestApp::spawn().await;
+    let url = app.database.url.clone();
+    let create = |email: &str, password: &str| {
+        comptoir(
+            &["admin", "create", "--email", email],
+            &[("DATABASE_URL", &url), ("COMPTOIR_ADMIN_PASSWORD", password)],
+        )
+        .output()
+        .unwrap()
+    };
+    let roles_of = |pair: serde_json::Value| {
+        let app = &app;
+        async move {
+            let me: serde_json::Value = app
+                .client
+                .get(app.url("/api/v1/me"))
+                .bearer_auth(pair["access_token"].as_str().unwrap())
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            me["roles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["role"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+
+    let password = "phare du Minou à marée haute";
+    let made = create("gwen.admin@exemple.fr", password);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let signed_in = crate::identity::login(&app, "gwen.admin@exemple.fr", password).await;
+    assert_eq!(signed_in.status(), 200);
+    assert_eq!(roles_of(signed_in.json().await.unwrap()).await, vec!["admin"]);
+
+    // A weak password creates nothing.
+    let weak = create("yann.admin@exemple.fr", "short");
+    assert!(!weak.status.success());
+    assert_eq!(
+        crate::identity::login(&app, "yann.admin@exemple.fr", "short")
+            .await
+            .status(),
+        401
+    );
+
+    // An existing customer is given the role, and keeps their password.
+    let customer = crate::identity::signed_in(&app, "anne.promue@exemple.fr").await;
+    assert_eq!(roles_of(customer).await, vec!["customer"]);
+    let promoted = create("anne.promue@exemple.fr", "ignored for an existing account");
+    assert!(
+        promoted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&promoted.stderr)
+    );
+    let again = crate::identity::login(&app, "anne.promue@exemple.fr", crate::identity::PASSWORD).await;
+    assert_eq!(again.status(), 200);
+    let mut roles = roles_of(again.json().await.unwrap()).await;
+    roles.sort();
+    assert_eq!(roles, vec!["admin", "customer"]);
+}
