@@ -2,10 +2,10 @@
 //! email confirmation, the account page (profile, addresses, orders with
 //! their invoices, signed-in devices) and favourites.
 //!
-//! Every action calls the API's own handler in process, with the account
-//! as its caller: the pages follow the API's rules (password strength,
-//! sign-in limits, audit log, who may read what) because they are the same
-//! code. Signing in opens one of the account's sessions, which the account
+//! Every action calls the use case the API calls (`comptoir_app::identity`,
+//! `catalog::favorites`, `orders::customer`), with the account as its
+//! caller: the pages follow the API's rules (password strength, sign-in
+//! limits, audit log, who may read what) because they are the same code. Signing in opens one of the account's sessions, which the account
 //! page lists and can close like any other.
 
 use std::sync::Arc;
@@ -346,7 +346,7 @@ async fn sign_in_form(
     Ok(page(&state, &session, StatusCode::OK, html))
 }
 
-/// Signs in through the API's own sign-in (its limits, its audit): the
+/// Signs in as the API's sign-in does (its limits, its audit): the
 /// guest cart is merged into the account's, and the guest orders placed
 /// from this browser under the account's email become the account's.
 async fn sign_in(
@@ -455,7 +455,7 @@ async fn register_form(
     Ok(page(&state, &session, StatusCode::OK, html))
 }
 
-/// Creates the account through the API (its checks, its confirmation
+/// Creates the account as the API does (its checks, its confirmation
 /// email), then signs in as [`sign_in`] does.
 async fn register(
     State(state): State<AppState>,
@@ -499,7 +499,7 @@ struct CsrfForm {
     retour: Option<String>,
 }
 
-/// Closes this browser's session (the API's sign-out) and forgets it.
+/// Closes this browser's session (as the API's sign-out does) and forgets it.
 async fn sign_out(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -554,7 +554,7 @@ async fn forgot_form(State(state): State<AppState>, headers: HeaderMap, uri: Uri
     Ok(page(&state, &session, StatusCode::OK, html))
 }
 
-/// Asks the API for a reset link; the answer never tells whether an
+/// Asks for a reset link; the answer never tells whether an
 /// account has this address.
 async fn forgot(State(state): State<AppState>, headers: HeaderMap, uri: Uri, body: Bytes) -> PageResult {
     let (session, form): (WebSession, ForgotForm) = posted(&state, &headers, &body).await?;

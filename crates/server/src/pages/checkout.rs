@@ -1,7 +1,8 @@
-//! Checkout and the order's confirmation: the shop's pages call the API's
-//! own checkout and payment handlers in process, with the same
-//! `Idempotency-Key` rules (the key is a hidden field of the form, so a
-//! double click or a reload replays the same order, never a second one) and
+//! Checkout and the order's confirmation: the shop's pages call the same
+//! use cases as the API (`comptoir_app::checkout::place_order`,
+//! `comptoir_app::orders::customer::pay_again`), under the same
+//! idempotency keys (the key is a hidden field of the form, so a double
+//! click or a reload lands on the same order, never a second one) and with
 //! the guest's cart token from the session cookie.
 
 use askama::Template;
