@@ -255,12 +255,25 @@ pub async fn record(conn: &mut PgConnection, origin: Origin<'_>, event: Security
 }
 
 /// What an account's roles grant, as access tokens carry them.
+/// A role the domain does not know, or a scope it does not allow, is a
+/// fault of the data, refused: never dropped silently, which would sign
+/// someone in with fewer rights than the database says, and no one the wiser.
 pub async fn grants_of(conn: &mut PgConnection, user_id: Uuid) -> Result<Vec<Grant>, AppError> {
-    Ok(comptoir_db::identity::roles_of(conn, user_id)
+    comptoir_db::identity::roles_of(conn, user_id)
         .await?
         .into_iter()
-        .filter_map(|row| Grant::from_parts(row.role.parse().ok()?, row.store_id, row.company_id).ok())
-        .collect())
+        .map(|row| {
+            let role: Role = row.role.parse().map_err(|()| {
+                AppError::internal(anyhow::anyhow!("user {user_id} holds the unknown role {:?}", row.role))
+            })?;
+            Grant::from_parts(role, row.store_id, row.company_id).map_err(|message| {
+                AppError::internal(anyhow::anyhow!(
+                    "user {user_id} holds an invalid {} grant: {message}",
+                    row.role
+                ))
+            })
+        })
+        .collect()
 }
 
 /// Stores a grant; a store or company that does not exist is a 422.
