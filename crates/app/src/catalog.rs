@@ -1,6 +1,9 @@
 //! The catalog's use cases.
 
+pub mod cached;
+pub mod categories;
 pub mod favorites;
+pub mod listing;
 pub mod rules;
 
 use comptoir_domain::catalog::TaxClass;

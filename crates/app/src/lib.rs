@@ -18,6 +18,7 @@ pub mod error;
 pub mod identity;
 pub mod inventory;
 pub mod mail;
+pub mod markdown;
 pub mod orders;
 pub mod payments;
 pub mod platform;

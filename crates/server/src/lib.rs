@@ -10,7 +10,6 @@ pub mod cli;
 pub mod error;
 pub mod extract;
 pub mod http;
-pub mod markdown;
 pub mod pages;
 pub mod platform;
 pub mod respond;

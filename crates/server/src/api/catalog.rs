@@ -35,8 +35,7 @@ use crate::http::RequestContext;
 
 pub type State = axum::extract::State<AppState>;
 
-/// The cache namespace of every public catalog read.
-pub const NAMESPACE: &str = "catalog";
+pub use comptoir_app::catalog::cached::{CachedBody, NAMESPACE, cached_body, invalidate};
 
 /// The version an `If-Match` header names (`"3"`, `W/"3"`), when there is one.
 #[derive(Debug, Clone, Copy)]
@@ -139,14 +138,6 @@ pub async fn audit(
     Ok(())
 }
 
-/// After a committed write: every instance reads the catalog afresh.
-pub async fn invalidate(state: &AppState) {
-    if let Err(err) = state.cache.invalidate_namespace(NAMESPACE).await {
-        // Cached reads expire within CACHE_TTL anyway.
-        tracing::warn!(error = %err, "catalog cache could not be invalidated; entries expire on their own");
-    }
-}
-
 /// The slug to give a new category or product: the one asked for (which
 /// must be free), or one made from the name and numbered until free.
 pub async fn new_slug(
@@ -200,135 +191,43 @@ pub async fn changed_slug(
     new_slug(conn, table, Some(requested), "", errors).await
 }
 
-/// A cached public answer: the body and its strong ETag.
-/// Cached answers parsed once (pages read them as values). A page that shows a cached answer (the same
-/// bytes, so the same ETag) reuses its parsed form: parsing a listing's
-/// JSON was most of a listing page's time. At most 512 answers are kept,
-/// the least used going first.
-static PARSED: std::sync::LazyLock<
-    moka::future::Cache<(std::any::TypeId, String), std::sync::Arc<dyn std::any::Any + Send + Sync>>,
-> = std::sync::LazyLock::new(|| {
-    moka::future::Cache::builder()
-        .max_capacity(512)
-        .time_to_idle(std::time::Duration::from_secs(600))
-        .build()
-});
-
-impl CachedBody {
-    /// The answer parsed, once per version of its body.
-    pub async fn parsed<T>(&self) -> Result<std::sync::Arc<T>, ApiError>
-    where
-        T: serde::de::DeserializeOwned + Send + Sync + 'static,
-    {
-        let answer = self;
-        let key = (
-            std::any::TypeId::of::<T>(),
-            answer.etag.to_str().unwrap_or_default().to_owned(),
-        );
-        if let Some(hit) = PARSED.get(&key).await.and_then(|any| any.downcast::<T>().ok()) {
-            return Ok(hit);
-        }
-        let value: std::sync::Arc<T> =
-            std::sync::Arc::new(serde_json::from_slice(&answer.body).map_err(ApiError::internal)?);
-        PARSED.insert(key, value.clone()).await;
-        Ok(value)
+/// A cached answer as HTTP: 200 with its ETag, or 304 when the client
+/// holds this version.
+pub fn respond(answer: CachedBody, request_headers: &HeaderMap) -> Response {
+    let etag = HeaderValue::from_str(&answer.etag).unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
+    let headers = [
+        (header::ETAG, etag),
+        // Shared caches may keep it but must ask again each time: an
+        // admin change shows on the next read.
+        (header::CACHE_CONTROL, HeaderValue::from_static("public, no-cache")),
+    ];
+    if none_match(request_headers, &answer.etag) {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
-}
-
-#[derive(Clone)]
-pub struct CachedBody {
-    pub body: bytes::Bytes,
-    pub etag: HeaderValue,
-}
-
-impl CachedBody {
-    /// The ETag is a 128-bit XXH3 of the body: it only has to change when
-    /// the body does (no one gains by forging one), and a page of 20 cards
-    /// hashes about ten times faster than with SHA-256, which was 6 % of an
-    /// uncached list's CPU.
-    pub fn new(body: Vec<u8>) -> Self {
-        let digest = xxhash_rust::xxh3::xxh3_128(&body);
-        let etag =
-            HeaderValue::from_str(&format!("\"{digest:032x}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
-        Self {
-            body: body.into(),
-            etag,
-        }
-    }
-
-    /// The cache entry: the ETag, a newline, the body; a hit costs no hashing.
-    fn to_entry(&self) -> bytes::Bytes {
-        let mut entry = Vec::with_capacity(self.etag.len() + 1 + self.body.len());
-        entry.extend_from_slice(self.etag.as_bytes());
-        entry.push(b'\n');
-        entry.extend_from_slice(&self.body);
-        entry.into()
-    }
-
-    fn from_entry(entry: bytes::Bytes) -> Option<Self> {
-        let split = entry.iter().position(|b| *b == b'\n')?;
-        let etag = HeaderValue::from_bytes(&entry[..split]).ok()?;
-        Some(Self {
-            body: entry.slice(split + 1..),
-            etag,
-        })
-    }
-
-    /// The 200 answer, or 304 when the client holds this version.
-    pub fn respond(self, request_headers: &HeaderMap) -> Response {
-        let headers = [
-            (header::ETAG, self.etag.clone()),
-            // Shared caches may keep it but must ask again each time: an
-            // admin change shows on the next read.
-            (header::CACHE_CONTROL, HeaderValue::from_static("public, no-cache")),
-        ];
-        if none_match(request_headers, &self.etag) {
-            return (StatusCode::NOT_MODIFIED, headers).into_response();
-        }
-        (
-            headers,
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-            self.body,
-        )
-            .into_response()
-    }
+    (
+        headers,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        answer.body,
+    )
+        .into_response()
 }
 
 /// Whether `If-None-Match` names `etag` (weak comparison, `*` included).
-fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+fn none_match(headers: &HeaderMap, etag: &str) -> bool {
     let Some(value) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let ours = etag.to_str().unwrap_or_default();
     value
         .split(',')
         .map(str::trim)
-        .any(|candidate| candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == ours)
+        .any(|candidate| candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == etag)
 }
 
 /// Serves a public read from the cache, or computes, stores and serves it.
 /// `compute` answers the JSON body.
 pub async fn cached<F>(state: &AppState, headers: &HeaderMap, key: &str, compute: F) -> Result<Response, ApiError>
 where
-    F: AsyncFnOnce() -> Result<Vec<u8>, ApiError>,
+    F: AsyncFnOnce() -> Result<Vec<u8>, comptoir_app::AppError>,
 {
-    Ok(cached_body(state, key, compute).await?.respond(headers))
-}
-
-/// The cached answer under `key`, or `compute`'s, stored for the next read.
-pub async fn cached_body<F>(state: &AppState, key: &str, compute: F) -> Result<CachedBody, ApiError>
-where
-    F: AsyncFnOnce() -> Result<Vec<u8>, ApiError>,
-{
-    let ttl = state.config.catalog_cache_ttl;
-    if ttl.is_zero() {
-        return Ok(CachedBody::new(compute().await?));
-    }
-    let lookup = state.cache.lookup(NAMESPACE, key).await;
-    if let Some(answer) = lookup.value.clone().and_then(CachedBody::from_entry) {
-        return Ok(answer);
-    }
-    let answer = CachedBody::new(compute().await?);
-    state.cache.fill(NAMESPACE, &lookup, key, answer.to_entry(), ttl).await;
-    Ok(answer)
+    Ok(respond(cached_body(state, key, compute).await?, headers))
 }

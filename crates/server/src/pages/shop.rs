@@ -16,12 +16,12 @@ use uuid::Uuid;
 
 use super::session::{self, WebSession};
 use super::{Chrome, PageError, page, render};
-use crate::api::catalog::listing::{self, Facets, ProductDetail, ProductList, ProductSummary};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::Path;
 use comptoir_app::AppError;
 use comptoir_app::cart::{self as cart_api, CartView};
+use comptoir_app::catalog::listing::{self, Facets, ProductDetail, ProductList, ProductSummary};
 use comptoir_app::documents::{Euros, euros, percent};
 use comptoir_app::identity::tokens::{new_secret, secret_hash};
 use comptoir_app::shipping::{ShippingKind, ShippingOption};
@@ -161,7 +161,7 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Pa
     let session = super::visitor(&state, &headers).await?;
     let chrome = chrome(&state, &headers, &uri, &session).await?;
     let newest = list(&state, "limit=8&sort=newest").await.or_page(&headers)?;
-    let tree = crate::api::catalog::categories::cached_tree(&state)
+    let tree = comptoir_app::catalog::categories::cached_tree(&state)
         .await
         .or_page(&headers)?;
     let html = render(
@@ -185,7 +185,7 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Pa
 /// The API's list, parsed.
 async fn list(state: &AppState, raw: &str) -> Result<std::sync::Arc<ProductList>, ApiError> {
     let answer = listing::list_answer(state, raw).await?;
-    answer.parsed().await
+    Ok(answer.parsed().await?)
 }
 
 /// One choice of a facet: a checkbox (or a radio for the price bands).
@@ -342,7 +342,7 @@ async fn category(
     RawQuery(raw): RawQuery,
 ) -> PageResult {
     let session = super::visitor(&state, &headers).await?;
-    let tree = crate::api::catalog::categories::cached_tree(&state)
+    let tree = comptoir_app::catalog::categories::cached_tree(&state)
         .await
         .or_page(&headers)?;
     let Some(found) = tree.find(&slug) else {
