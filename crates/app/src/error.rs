@@ -274,3 +274,14 @@ impl From<anyhow::Error> for AppError {
         Self::internal(err)
     }
 }
+
+/// For `PATCH` fields where `null` means "clear": with `#[serde(default)]`,
+/// an absent field is `None` and `null` is `Some(None)`.
+pub fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    Option::<T>::deserialize(deserializer).map(Some)
+}

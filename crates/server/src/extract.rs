@@ -167,16 +167,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     }
 }
 
-/// For `PATCH` fields where `null` means "clear": with `#[serde(default)]`,
-/// an absent field is `None` and `null` is `Some(None)`.
-pub fn double_option<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: serde::Deserialize<'de>,
-    D: serde::Deserializer<'de>,
-{
-    use serde::Deserialize;
-    Option::<T>::deserialize(deserializer).map(Some)
-}
+pub use comptoir_app::error::double_option;
 
 #[cfg(test)]
 mod tests {

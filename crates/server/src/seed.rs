@@ -6,7 +6,7 @@ use comptoir_db::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::api::catalog::import::import_csv;
+use comptoir_app::catalog::import::import_csv;
 use comptoir_app::catalog::rules::RuleCache;
 
 /// The demo catalog: a Breton sports retailer's range and a cooper's oak

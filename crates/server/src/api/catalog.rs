@@ -21,21 +21,20 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use comptoir_db::PgConnection;
-use comptoir_db::catalog::{self as db, SlugTable};
 use comptoir_db::platform::audit::{self, Actor};
-use comptoir_domain::catalog::Slug;
 use comptoir_domain::identity::ApiScope;
 use serde::Serialize;
 
 use crate::app::AppState;
 use crate::auth::{Caller, Principal};
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::extract::Json;
 use crate::http::RequestContext;
 
 pub type State = axum::extract::State<AppState>;
 
 pub use comptoir_app::catalog::cached::{CachedBody, NAMESPACE, cached_body, invalidate};
+pub use comptoir_app::catalog::{changed_slug, new_slug};
 
 /// The version an `If-Match` header names (`"3"`, `W/"3"`), when there is one.
 #[derive(Debug, Clone, Copy)]
@@ -136,59 +135,6 @@ pub async fn audit(
     )
     .await?;
     Ok(())
-}
-
-/// The slug to give a new category or product: the one asked for (which
-/// must be free), or one made from the name and numbered until free.
-pub async fn new_slug(
-    conn: &mut PgConnection,
-    table: SlugTable,
-    requested: Option<&str>,
-    name: &str,
-    errors: &mut Vec<FieldError>,
-) -> Result<String, ApiError> {
-    if let Some(requested) = requested {
-        return match Slug::parse(requested) {
-            Ok(slug) => {
-                let taken = db::slugs_like(conn, table, slug.as_str()).await?;
-                if taken.iter().any(|t| t == slug.as_str()) {
-                    errors.push(FieldError::new("slug", "taken", "another one already has this slug"));
-                }
-                Ok(slug.into_string())
-            }
-            Err(message) => {
-                errors.push(FieldError::new("slug", "invalid", message));
-                Ok(String::new())
-            }
-        };
-    }
-    let base = Slug::from_name(name);
-    let taken = db::slugs_like(conn, table, base.as_str()).await?;
-    if !taken.iter().any(|t| t == base.as_str()) {
-        return Ok(base.into_string());
-    }
-    let mut n = 2;
-    loop {
-        let candidate = base.numbered(n);
-        if !taken.iter().any(|t| t == candidate.as_str()) {
-            return Ok(candidate.into_string());
-        }
-        n += 1;
-    }
-}
-
-/// A changed slug on an existing category or product: checked and free.
-pub async fn changed_slug(
-    conn: &mut PgConnection,
-    table: SlugTable,
-    requested: &str,
-    current: &str,
-    errors: &mut Vec<FieldError>,
-) -> Result<String, ApiError> {
-    if requested == current {
-        return Ok(current.to_owned());
-    }
-    new_slug(conn, table, Some(requested), "", errors).await
 }
 
 /// A cached answer as HTTP: 200 with its ETag, or 304 when the client
