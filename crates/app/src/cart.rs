@@ -3,7 +3,7 @@
 
 use comptoir_db::cart::{self as db, Cart, CartLine};
 use comptoir_db::{Optional, PgConnection};
-use comptoir_domain::orders::{Line, PriceBasis, merged_quantity, totals};
+use comptoir_domain::orders::{Line, PriceBasis, VatBreakdown, merged_quantity, totals};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -86,13 +86,34 @@ pub struct CartView {
     pub updated_at: OffsetDateTime,
 }
 
+/// A cart line as the domain prices it: its current price (VAT included),
+/// its quantity and its rate. Carts and checkout price lines this one way.
+pub fn priced_line(line: &CartLine) -> Result<Line, AppError> {
+    Ok(Line {
+        unit_price_minor: line.price_minor,
+        quantity: i64::from(line.quantity),
+        rate_basis_points: crate::catalog::tax_rate(&line.tax_class)?,
+    })
+}
+
+impl From<&VatBreakdown> for VatLineView {
+    fn from(vat: &VatBreakdown) -> Self {
+        Self {
+            rate: vat.rate_basis_points,
+            base_minor: vat.base_minor,
+            amount_minor: vat.amount_minor,
+        }
+    }
+}
+
 /// Prices the lines as they are now.
 pub fn price(cart: &Cart, lines: Vec<CartLine>) -> Result<CartView, AppError> {
     let mut warnings = Vec::new();
     let mut priced = Vec::new();
     let mut views = Vec::with_capacity(lines.len());
     for line in lines {
-        let rate = crate::catalog::tax_rate(&line.tax_class)?;
+        let priced_line = priced_line(&line)?;
+        let rate = priced_line.rate_basis_points;
         let purchasable = line.product_status == "active";
         if !purchasable {
             warnings.push(CartWarning {
@@ -123,11 +144,7 @@ pub fn price(cart: &Cart, lines: Vec<CartLine>) -> Result<CartView, AppError> {
                     ),
                 });
             }
-            priced.push(Line {
-                unit_price_minor: line.price_minor,
-                quantity: i64::from(line.quantity),
-                rate_basis_points: rate,
-            });
+            priced.push(priced_line);
         }
         views.push(CartLineView {
             id: line.item_id,
@@ -159,15 +176,7 @@ pub fn price(cart: &Cart, lines: Vec<CartLine>) -> Result<CartView, AppError> {
         totals: CartTotals {
             subtotal_minor: totals.subtotal_minor,
             shipping_minor: totals.shipping_minor,
-            vat: totals
-                .vat
-                .iter()
-                .map(|v| VatLineView {
-                    rate: v.rate_basis_points,
-                    base_minor: v.base_minor,
-                    amount_minor: v.amount_minor,
-                })
-                .collect(),
+            vat: totals.vat.iter().map(VatLineView::from).collect(),
             grand_total_minor: totals.grand_total_minor,
             currency: "EUR".into(),
         },

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::Context;
-use crate::cart::{Shopper, VatLineView, cart_not_found, check_access};
+use crate::cart::{Shopper, VatLineView, cart_not_found, check_access, priced_line};
 use crate::error::{AppError, FieldError};
 use crate::orders::views::{OrderView, PaymentView, load_view};
 use crate::orders::{CARD_PAYMENT_WINDOW, OrderEmail, RESERVATION_GRACE, TRANSFER_PAYMENT_WINDOW, queue_email};
@@ -383,26 +383,9 @@ async fn place(
         return Err(stock_insufficient(lacking));
     }
 
-    let priced: Vec<Line> = lines
-        .iter()
-        .map(|l| {
-            Ok(Line {
-                unit_price_minor: l.price_minor,
-                quantity: i64::from(l.quantity),
-                rate_basis_points: rate_of(&l.tax_class)?,
-            })
-        })
-        .collect::<Result<_, AppError>>()?;
+    let priced: Vec<Line> = lines.iter().map(priced_line).collect::<Result<_, AppError>>()?;
     let sums = totals(&priced, option.price_minor, PriceBasis::VatIncluded);
-    let vat: Vec<VatLineView> = sums
-        .vat
-        .iter()
-        .map(|v| VatLineView {
-            rate: v.rate_basis_points,
-            base_minor: v.base_minor,
-            amount_minor: v.amount_minor,
-        })
-        .collect();
+    let vat: Vec<VatLineView> = sums.vat.iter().map(VatLineView::from).collect();
     let seal = |address: &AddressInput| -> Result<Vec<u8>, AppError> {
         let text = serde_json::to_string(address).map_err(AppError::internal)?;
         state
@@ -439,7 +422,7 @@ async fn place(
     )
     .await?;
     for (position, line) in lines.iter().enumerate() {
-        let rate = rate_of(&line.tax_class)?;
+        let rate = crate::catalog::tax_rate(&line.tax_class)?;
         let total = line.price_minor.saturating_mul(i64::from(line.quantity));
         db::insert_line(
             conn,
@@ -512,10 +495,6 @@ fn stock_insufficient(errors: Vec<FieldError>) -> AppError {
         errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>().join("; ")
     );
     AppError::conflict("stock.insufficient", detail).with_errors(errors)
-}
-
-fn rate_of(tax_class: &str) -> Result<u32, AppError> {
-    crate::catalog::tax_rate(tax_class)
 }
 
 /// A new payment attempt for `order`: a card payment `processing` (the

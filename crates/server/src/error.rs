@@ -70,58 +70,39 @@ impl ApiError {
         }
     }
 
+    // The refusals a use case can make too are made by `AppError`, so the
+    // wording, codes and facts (Retry-After) are written once.
+
     pub fn bad_request(code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, detail)
+        AppError::bad_request(code, detail).into()
     }
 
     pub fn not_found(code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, code, detail)
+        AppError::not_found(code, detail).into()
     }
 
     pub fn conflict(code: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, detail)
+        AppError::conflict(code, detail).into()
     }
 
     /// 422 with one entry per invalid field.
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        let mut err = Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation.failed",
-            "The request has invalid fields.",
-        );
-        err.errors = errors;
-        err
+        AppError::validation(errors).into()
+    }
+
+    /// A 422 naming every invalid field when there is one, `Ok` otherwise.
+    pub fn unless_valid(errors: Vec<FieldError>) -> Result<(), Self> {
+        Ok(AppError::unless_valid(errors)?)
     }
 
     /// An unexpected failure: 500, the cause logged and not shown.
-    /// A 422 naming every invalid field when there is one, `Ok` otherwise.
-    pub fn unless_valid(errors: Vec<FieldError>) -> Result<(), Self> {
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(Self::validation(errors))
-        }
-    }
-
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
-        let mut err = Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "An unexpected error occurred. Quote the X-Request-Id header when reporting it.",
-        );
-        err.cause = Some(cause.into());
-        err
+        AppError::internal(cause).into()
     }
 
-    /// A dependency is down or overloaded: 503, the cause logged.
+    /// A dependency is down or overloaded: 503 with Retry-After, the cause logged.
     pub fn unavailable(cause: impl Into<anyhow::Error>) -> Self {
-        let mut err = Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "service.unavailable",
-            "The service is temporarily unavailable; retry shortly.",
-        );
-        err.cause = Some(cause.into());
-        err.with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+        AppError::unavailable(cause).into()
     }
 
     /// Names what the problem is about (the lines lacking stock of a 409),

@@ -25,7 +25,7 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::auth::{MaybeCaller, Principal, UserCaller};
+use crate::auth::{Principal, UserCaller};
 use crate::error::ApiError;
 use comptoir_app::identity::password::constant_time_eq;
 use comptoir_app::identity::tokens::secret_hash;
@@ -142,24 +142,6 @@ impl WebSession {
             Some(user) => user.principal().idempotency_scope(),
             None => comptoir_app::platform::idempotency::CallerScope::anonymous(),
         }
-    }
-
-    pub fn caller(&self) -> MaybeCaller {
-        MaybeCaller(self.user.as_ref().map(SignedIn::principal))
-    }
-
-    /// The headers a guest sends the API: the cart token of the cookie,
-    /// which also opens the orders placed with it.
-    pub fn api_headers(&self) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        if let Some(value) = self
-            .cart
-            .as_ref()
-            .and_then(|(_, token)| HeaderValue::from_str(token).ok())
-        {
-            headers.insert("x-cart-token", value);
-        }
-        headers
     }
 
     /// Parses the cookies alone (no sign-in).

@@ -14,8 +14,9 @@
 //! client may retry with the same key.
 
 use axum::extract::{FromRef, FromRequest, MatchedPath, Request};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use comptoir_app::AppError;
 use comptoir_app::platform::idempotency::{
     self as keys, CallerScope, IdempotencySession, IdempotentTx, KeyedRequest, Opened, StoredAnswer,
 };
@@ -49,14 +50,8 @@ where
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let app = AppState::from_ref(state);
         let (body, keyed) = read_request(request, state).await?;
-        match IdempotentTx::open(&app, keyed).await {
-            Ok(Opened::Fresh(held)) => {
-                let (tx, keyed) = held.into_parts();
-                Ok(Self { body, tx, keyed })
-            }
-            Ok(Opened::Replay(answer)) => Err(replay(answer)),
-            Err(err) => Err(ApiError::from(err).into_response()),
-        }
+        let (tx, keyed) = held(IdempotentTx::open(&app, keyed).await)?.into_parts();
+        Ok(Self { body, tx, keyed })
     }
 }
 
@@ -92,20 +87,12 @@ where
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let app = AppState::from_ref(state);
         let (body, keyed) = read_request(request, state).await?;
-        match IdempotencySession::open(&app, keyed).await {
-            Ok(Opened::Fresh(held)) => Ok(Self { body, held }),
-            Ok(Opened::Replay(answer)) => Err(replay(answer)),
-            Err(err) => Err(ApiError::from(err).into_response()),
-        }
+        let held = held(IdempotencySession::open(&app, keyed).await)?;
+        Ok(Self { body, held })
     }
 }
 
 impl<T> IdempotentSession<T> {
-    /// Holds a key opened elsewhere (a page's form key) for `body`.
-    pub fn new(body: T, held: IdempotencySession) -> Self {
-        Self { body, held }
-    }
-
     /// The body and the held key, for a use case that completes the key itself.
     pub fn into_parts(self) -> (T, IdempotencySession) {
         (self.body, self.held)
@@ -145,6 +132,20 @@ pub fn key_from(headers: &HeaderMap) -> Result<IdempotencyKey, ApiError> {
         .to_str()
         .map_err(|_| ApiError::bad_request("idempotency.key_invalid", "The Idempotency-Key header is not ASCII."))?;
     IdempotencyKey::parse(raw).map_err(|err| ApiError::bad_request("idempotency.key_invalid", err.to_string()))
+}
+
+/// The key held for this request, or the answer the extractor gives
+/// instead: the stored one replayed, or the refusal (in flight, reused).
+#[expect(
+    clippy::result_large_err,
+    reason = "the extractors reject with a Response; this builds it"
+)]
+fn held<H>(opened: Result<Opened<H>, AppError>) -> Result<H, Response> {
+    match opened {
+        Ok(Opened::Fresh(held)) => Ok(held),
+        Ok(Opened::Replay(answer)) => Err(replay(answer)),
+        Err(err) => Err(ApiError::from(err).into_response()),
+    }
 }
 
 /// The parsed body of an idempotent request and what its key stands for.
@@ -188,11 +189,7 @@ where
 
 /// A JSON answer, as it is stored for replays.
 fn json_answer<B: Serialize>(status: StatusCode, body: &B) -> Result<StoredAnswer, ApiError> {
-    Ok(StoredAnswer {
-        status: status.as_u16(),
-        headers: vec![(header::CONTENT_TYPE.as_str().to_owned(), "application/json".to_owned())],
-        body: serde_json::to_vec(body).map_err(ApiError::internal)?,
-    })
+    Ok(StoredAnswer::json(status.as_u16(), body)?)
 }
 
 fn response_of(answer: StoredAnswer) -> Response {

@@ -200,13 +200,9 @@ async fn admin_create_makes_an_administrator_or_promotes_an_existing_account() {
     let roles_of = |pair: serde_json::Value| {
         let app = &app;
         async move {
-            let me: serde_json::Value = app
-                .client
-                .get(app.url("/api/v1/me"))
-                .bearer_auth(pair["access_token"].as_str().unwrap())
-                .send()
+            let token = pair["access_token"].as_str().unwrap().to_owned();
+            let me: serde_json::Value = crate::identity::call(app, &token, reqwest::Method::GET, "/api/v1/me", None)
                 .await
-                .unwrap()
                 .json()
                 .await
                 .unwrap();
