@@ -97,7 +97,7 @@ pub fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     if let Command::Openapi = cli.command {
-        return match crate::router::openapi().to_pretty_json() {
+        return match serde_json::to_string_pretty(&crate::router::openapi()) {
             Ok(json) => {
                 println!("{json}");
                 ExitCode::SUCCESS

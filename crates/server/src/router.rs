@@ -167,12 +167,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// The OpenAPI document served at `/api/v1/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes().into_openapi()
+pub fn openapi() -> serde_json::Value {
+    crate::api::platform::contract::complete(&routes().into_openapi())
 }
 
 /// The API's documents and their browsers: the OpenAPI document, Swagger UI
 /// and ReDoc.
 pub fn docs(openapi: utoipa::openapi::OpenApi) -> axum::Router<AppState> {
-    crate::api::platform::docs::router(openapi)
+    crate::api::platform::docs::router(crate::api::platform::contract::complete(&openapi))
 }

@@ -515,7 +515,7 @@ pub struct CategoryRef {
 pub struct AttributeValue {
     pub code: String,
     pub label: String,
-    #[schema(value_type = Object)]
+    /// As the attribute type stores it: text, a number or a boolean.
     pub value: Value,
     pub unit: Option<String>,
 }

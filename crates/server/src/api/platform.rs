@@ -1,5 +1,6 @@
 //! Routes of the platform itself: health, metrics, API documentation.
 
+pub mod contract;
 pub mod docs;
 pub mod health;
 pub mod metrics;

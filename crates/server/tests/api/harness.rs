@@ -344,7 +344,8 @@ impl TestAppBuilder {
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        let router = app::build_with(state.clone(), self.routes);
+        let contract = crate::contract::Violations::default();
+        let router = crate::contract::checked(app::build_with(state.clone(), self.routes), contract.clone());
         let (shutdown, shutdown_rx) = watch::channel(false);
         let grace = state.config.shutdown_grace;
         let server = tokio::spawn(comptoir_server::serve::serve_until(
@@ -363,6 +364,7 @@ impl TestAppBuilder {
             database,
             shutdown,
             server,
+            contract,
         }
     }
 }
@@ -374,6 +376,8 @@ pub struct TestApp {
     pub database: TestDatabase,
     pub shutdown: watch::Sender<bool>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// Answers that differ from the OpenAPI document (see `contract`).
+    contract: crate::contract::Violations,
 }
 
 impl TestApp {
@@ -416,6 +420,25 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
         self.server.abort();
+        let differences = std::mem::take(&mut *self.contract.lock().unwrap_or_else(|e| e.into_inner()));
+        if differences.is_empty() || std::thread::panicking() {
+            return;
+        }
+        // COMPTOIR_CONTRACT_LOG collects every difference of a whole run in
+        // one file instead of failing at the first test.
+        if let Ok(log) = std::env::var("COMPTOIR_CONTRACT_LOG") {
+            use std::io::Write;
+            if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(log) {
+                for line in &differences {
+                    let _ = writeln!(file, "{line}");
+                }
+            }
+            return;
+        }
+        panic!(
+            "answers the OpenAPI document does not describe:\n  {}",
+            differences.join("\n  ")
+        );
     }
 }
 

@@ -6,6 +6,7 @@
 
 mod cart;
 mod catalog;
+mod contract;
 mod harness;
 mod identity;
 mod inventory;

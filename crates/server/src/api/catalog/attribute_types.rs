@@ -418,7 +418,7 @@ pub async fn delete_attribute_type(
 pub struct ValidateRequest {
     /// The value to check, as a product would store it (a number may also
     /// be sent as text).
-    #[schema(value_type = Object, example = json!(225))]
+    #[schema(example = json!(225))]
     pub value: Value,
 }
 
@@ -435,7 +435,6 @@ pub struct ValidateResponse {
     pub valid: bool,
     pub errors: Vec<ValueProblem>,
     /// The value as it would be stored, when valid.
-    #[schema(value_type = Option<Object>)]
     pub normalized: Option<Value>,
 }
 

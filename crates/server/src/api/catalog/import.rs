@@ -27,7 +27,7 @@ use uuid::Uuid;
 use super::variants::options_of;
 use super::{State, audit, catalog_reader, catalog_writer, invalidate};
 use crate::auth::Caller;
-use crate::error::{ApiError, FieldError, PROBLEM_CONTENT_TYPE};
+use crate::error::{ApiError, FieldError, PROBLEM_CONTENT_TYPE, Problem};
 use crate::extract::Query;
 use crate::http::RequestContext;
 pub use comptoir_app::catalog::import::{COLUMNS, ImportReport, MAX_IMPORT_BYTES, RejectedRow, import_csv};
@@ -104,6 +104,16 @@ impl<S: Send + Sync> FromRequest<S> for CsvUpload {
     }
 }
 
+/// A refused import: the problem, with the report of every row when rows
+/// were rejected (`import.rejected`).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RejectedImport {
+    #[serde(flatten)]
+    pub problem: Problem,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<ImportReport>,
+}
+
 /// Imports products and variants from CSV, upserting by SKU.
 ///
 /// A file with rejected rows changes nothing (422 `import.rejected` with
@@ -122,7 +132,7 @@ impl<S: Send + Sync> FromRequest<S> for CsvUpload {
         (status = 403, body = crate::error::Problem),
         (status = 413, body = crate::error::Problem),
         (status = 415, body = crate::error::Problem),
-        (status = 422, description = "An unreadable file (`import.invalid_file`) or rejected rows (`import.rejected`, with `report`)", body = crate::error::Problem),
+        (status = 422, description = "An unreadable file (`import.invalid_file`) or rejected rows (`import.rejected`, with `report`)", body = RejectedImport),
     )
 )]
 pub async fn import_products(
@@ -140,18 +150,24 @@ pub async fn import_products(
     let report = import_csv(&mut tx, &state.catalog_rules, &data, partial).await?;
     if !report.applied {
         tx.rollback().await?;
-        let body = json!({
-            "type": "urn:comptoir:problem:import.rejected",
-            "title": "Unprocessable Entity",
-            "status": 422,
-            "detail": format!("{} rows were rejected; nothing was saved. Fix them, or import with partial=true.", report.rejected.len()),
-            "code": "import.rejected",
-            "report": report,
-        });
+        let body = RejectedImport {
+            problem: Problem {
+                type_: "urn:comptoir:problem:import.rejected".into(),
+                title: "Unprocessable Entity".into(),
+                status: 422,
+                detail: format!(
+                    "{} rows were rejected; nothing was saved. Fix them, or import with partial=true.",
+                    report.rejected.len()
+                ),
+                code: "import.rejected".into(),
+                errors: Vec::new(),
+            },
+            report: Some(report),
+        };
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             [(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_CONTENT_TYPE))],
-            body.to_string(),
+            serde_json::to_string(&body).map_err(ApiError::internal)?,
         )
             .into_response());
     }

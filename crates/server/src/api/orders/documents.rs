@@ -77,7 +77,7 @@ async fn readable(
     security((), ("bearer" = []), ("api_key" = [])),
     params(("id" = Uuid, Path), DocumentQuery, ("X-Cart-Token" = Option<String>, Header, description = "A guest's cart token")),
     responses(
-        (status = 200, description = "The invoice", content_type = "application/pdf", body = Vec<u8>),
+        (status = 200, description = "The invoice: PDF, or HTML to print with `format=html`", content((Vec<u8> = "application/pdf"), (String = "text/html"))),
         (status = 404, description = "No such order, not yours, or not invoiced yet (`order.not_invoiced`)", body = crate::error::Problem),
         (status = 422, body = crate::error::Problem),
     )
@@ -108,7 +108,7 @@ pub async fn get_invoice(
     params(("id" = Uuid, Path), ("refund_id" = Uuid, Path), DocumentQuery,
            ("X-Cart-Token" = Option<String>, Header, description = "A guest's cart token")),
     responses(
-        (status = 200, description = "The credit note", content_type = "application/pdf", body = Vec<u8>),
+        (status = 200, description = "The credit note: PDF, or HTML to print with `format=html`", content((Vec<u8> = "application/pdf"), (String = "text/html"))),
         (status = 404, body = crate::error::Problem),
         (status = 422, body = crate::error::Problem),
     )
