@@ -79,6 +79,14 @@ impl UserCaller {
 }
 
 impl Principal {
+    /// Who acts, as the audit trail records it.
+    pub fn actor(&self) -> Actor {
+        match self {
+            Principal::User(user) => Actor::User(user.id),
+            Principal::ApiKey { id, .. } => Actor::ApiKey(*id),
+        }
+    }
+
     /// For operations on the caller's own account: API keys have none.
     pub fn user(&self) -> Result<&UserCaller, AppError> {
         match self {

@@ -2,6 +2,7 @@
 //! and the emails it sends. Every function runs in its caller's
 //! transaction, with the order's row locked first.
 
+pub mod admin;
 pub mod customer;
 pub mod views;
 

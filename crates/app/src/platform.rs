@@ -5,6 +5,21 @@ pub mod idempotency;
 pub mod maintenance;
 pub mod outbox;
 
+use crate::error::{AppError, FieldError};
+
+/// A page size as a client asks for it: 1 to 100, `default` when absent.
+pub fn page_limit(limit: Option<i64>, default: i64) -> Result<i64, AppError> {
+    match limit {
+        None => Ok(default),
+        Some(limit) if (1..=100).contains(&limit) => Ok(limit),
+        Some(_) => Err(AppError::validation(vec![FieldError::new(
+            "limit",
+            "out_of_range",
+            "a whole number from 1 to 100",
+        )])),
+    }
+}
+
 /// Cuts the one row past `limit` that a query fetched to learn whether a
 /// next page exists, and names where the next page starts.
 pub fn paged<T>(mut rows: Vec<T>, limit: i64, cursor: impl Fn(&T) -> String) -> (Vec<T>, Option<String>) {

@@ -1,9 +1,10 @@
 //! What an order's customer may do with it: read it (its owner, the guest
 //! holding its cart's token, the staff) and pay again after a declined card.
 
-use comptoir_db::Optional;
 use comptoir_db::orders::{self as db, Order};
 use comptoir_db::payments as payments_db;
+use comptoir_db::platform::audit::Actor;
+use comptoir_db::{Optional, PgConnection};
 use comptoir_domain::identity::ApiScope;
 use comptoir_domain::orders::OrderStatus;
 use serde::{Deserialize, Serialize};
@@ -283,4 +284,67 @@ pub async fn invoice(
             "This order is not invoiced yet: it is invoiced when paid.",
         )
     })
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelRequest {
+    /// Why, in the customer's words: at most 500 characters.
+    pub reason: Option<String>,
+}
+
+/// The customer cancels their order before it ships, in the caller's
+/// transaction (an idempotency key's): its stock comes back and what was
+/// paid is refunded in full.
+pub async fn cancel(
+    ctx: &Context,
+    conn: &mut PgConnection,
+    shopper: &Shopper,
+    id: Uuid,
+    request: &CancelRequest,
+) -> Result<OrderDetail, AppError> {
+    // Checked before anything is locked or refunded.
+    let note = match request.reason.as_deref().map(str::trim) {
+        Some(reason) if reason.chars().count() > 500 || reason.chars().any(char::is_control) => {
+            return Err(AppError::validation(vec![FieldError::new(
+                "reason",
+                "invalid",
+                "at most 500 characters, no control characters",
+            )]));
+        }
+        Some(reason) if !reason.is_empty() => reason.to_owned(),
+        _ => "cancelled by the customer".to_owned(),
+    };
+    let order = db::lock_order(conn, id).await.optional()?.ok_or_else(order_not_found)?;
+    check_customer(&order, shopper)?;
+    let actor = match shopper.user_id {
+        Some(user_id) => Actor::User(user_id),
+        None => Actor::Anonymous,
+    };
+    let cancelled = super::admin::cancel_with_refund(ctx, conn, &order, actor, &note).await?;
+    load_detail(conn, &cancelled, &ctx.cipher).await
+}
+
+/// A credit note of the order (one per refund), for the order's owner and
+/// the staff.
+pub async fn credit_note(
+    ctx: &Context,
+    principal: Option<&Principal>,
+    shopper: &Shopper,
+    id: Uuid,
+    refund_id: Uuid,
+) -> Result<crate::documents::Statement, AppError> {
+    let not_found = || AppError::not_found("order.credit_note_not_found", "No such credit note for this order.");
+    let mut conn = ctx.db.acquire().await?;
+    let order = readable(&mut conn, principal, shopper, id).await?;
+    let lines = db::order_lines(&mut conn, order.id).await?;
+    let refund = payments_db::refunds_of_order(&mut conn, order.id)
+        .await?
+        .into_iter()
+        .find(|r| r.id == refund_id)
+        .ok_or_else(not_found)?;
+    drop(conn);
+    let billing = super::views::unseal(&ctx.cipher, order.billing_address_sealed.as_deref())
+        .or_else(|| super::views::unseal(&ctx.cipher, Some(&order.shipping_address_sealed)));
+    crate::documents::credit_note_of(&ctx.config, &order, &lines, &refund, billing).ok_or_else(not_found)
 }

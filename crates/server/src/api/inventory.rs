@@ -18,7 +18,7 @@ use comptoir_domain::identity::{ApiScope, Role, Scope};
 use uuid::Uuid;
 
 use crate::auth::{Caller, Principal, forbidden};
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 
 pub type State = axum::extract::State<crate::app::AppState>;
 
@@ -121,15 +121,7 @@ impl FromRequestParts<crate::app::AppState> for StockWriter {
 
 /// `limit` of a list: 1 to 100, `default` when absent.
 pub fn page_limit(limit: Option<i64>, default: i64) -> Result<i64, ApiError> {
-    match limit {
-        None => Ok(default),
-        Some(limit) if (1..=100).contains(&limit) => Ok(limit),
-        Some(_) => Err(ApiError::validation(vec![FieldError::new(
-            "limit",
-            "out_of_range",
-            "a whole number from 1 to 100",
-        )])),
-    }
+    Ok(comptoir_app::platform::page_limit(limit, default)?)
 }
 
 pub fn location_not_found() -> ApiError {
@@ -140,8 +132,5 @@ pub use comptoir_app::inventory::insufficient;
 pub use comptoir_app::platform::paged;
 
 pub fn actor_of(caller: &Caller) -> Actor {
-    match &caller.0 {
-        Principal::User(user) => Actor::User(user.id),
-        Principal::ApiKey { id, .. } => Actor::ApiKey(*id),
-    }
+    caller.0.actor()
 }

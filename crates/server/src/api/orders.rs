@@ -7,20 +7,19 @@ pub mod documents;
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use comptoir_db::Optional;
-use comptoir_db::orders::{self as db};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::api::cart::shopper;
 use crate::api::inventory::page_limit;
-use crate::auth::{Caller, MaybeCaller, Principal};
+use crate::auth::{Caller, MaybeCaller};
 use crate::error::ApiError;
 use crate::extract::{Json, Path, Query};
 use crate::platform::idempotency::{Idempotent, IdempotentSession};
 pub use comptoir_app::orders::customer::{
-    OrderList, PayRequest, PayResponse, check_customer, check_reader, cursor_of, order_not_found, parse_cursor,
+    CancelRequest, OrderList, PayRequest, PayResponse, check_customer, check_reader, cursor_of, order_not_found,
+    parse_cursor,
 };
 pub use comptoir_app::orders::views::{
     HistoryView, OrderDetail, OrderLineView, OrderTotals, OrderView, PaymentView, ShippingView, load_detail, load_view,
@@ -86,12 +85,6 @@ pub async fn get_order(
     Ok(Json(detail))
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CancelRequest {
-    pub reason: Option<String>,
-}
-
 /// Cancels the order before it ships: its stock comes back and what was
 /// paid is refunded in full.
 #[utoipa::path(
@@ -115,29 +108,9 @@ pub async fn cancel_order(
     Path(id): Path<Uuid>,
     mut request: Idempotent<CancelRequest>,
 ) -> Result<Response, ApiError> {
-    // Checked before anything is locked or refunded.
-    let note = match request.body.reason.as_deref().map(str::trim) {
-        Some(reason) if reason.chars().count() > 500 || reason.chars().any(char::is_control) => {
-            return Err(ApiError::validation(vec![crate::error::FieldError::new(
-                "reason",
-                "invalid",
-                "at most 500 characters, no control characters",
-            )]));
-        }
-        Some(reason) if !reason.is_empty() => reason.to_owned(),
-        _ => "cancelled by the customer".to_owned(),
-    };
-    let order = db::lock_order(&mut request.tx, id)
-        .await
-        .optional()?
-        .ok_or_else(order_not_found)?;
-    check_customer(&order, &shopper(&caller, &headers))?;
-    let actor = match &caller.0 {
-        Some(Principal::User(user)) => comptoir_db::platform::audit::Actor::User(user.id),
-        _ => comptoir_db::platform::audit::Actor::Anonymous,
-    };
-    let cancelled = admin::cancel_with_refund(&state, &mut request.tx, &order, actor, &note).await?;
-    let detail = load_detail(&mut request.tx, &cancelled, &state.cipher).await?;
+    let detail =
+        comptoir_app::orders::customer::cancel(&state, &mut request.tx, &shopper(&caller, &headers), id, &request.body)
+            .await?;
     request.complete(StatusCode::OK, &detail).await
 }
 

@@ -3,15 +3,12 @@
 
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
-use comptoir_db::Optional;
-use comptoir_db::orders as db;
-use comptoir_db::payments as payments_db;
 use comptoir_domain::identity::ApiScope;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::{State, check_reader, order_not_found, unseal};
+use super::State;
 use crate::auth::{Caller, MaybeCaller};
 use crate::error::{ApiError, FieldError};
 use crate::extract::{Path, Query};
@@ -38,35 +35,6 @@ pub fn answer(statement: &Statement, format: Option<&str>) -> Result<Response, A
             "pdf or html",
         )])),
     }
-}
-
-/// The order with its lines and billing address (the shipping one when no
-/// other was given), if the caller may read it; the connection stays open
-/// for more.
-async fn readable(
-    state: &crate::app::AppState,
-    caller: &MaybeCaller,
-    headers: &HeaderMap,
-    id: Uuid,
-) -> Result<
-    (
-        comptoir_db::pool::PooledConnection,
-        comptoir_db::orders::Order,
-        Vec<comptoir_db::orders::OrderLine>,
-        Option<crate::api::checkout::AddressInput>,
-    ),
-    ApiError,
-> {
-    let mut conn = state.db.acquire().await?;
-    let order = db::get_order(&mut conn, id)
-        .await
-        .optional()?
-        .ok_or_else(order_not_found)?;
-    check_reader(&order, caller.0.as_ref(), &crate::api::cart::shopper(caller, headers))?;
-    let lines = db::order_lines(&mut conn, order.id).await?;
-    let billing = unseal(&state.cipher, order.billing_address_sealed.as_deref())
-        .or_else(|| unseal(&state.cipher, Some(&order.shipping_address_sealed)));
-    Ok((conn, order, lines, billing))
 }
 
 /// The invoice of a paid order, for its owner and the staff.
@@ -120,15 +88,14 @@ pub async fn get_credit_note(
     Path((id, refund_id)): Path<(Uuid, Uuid)>,
     Query(query): Query<DocumentQuery>,
 ) -> Result<Response, ApiError> {
-    let (mut conn, order, lines, billing) = readable(&state, &caller, &headers, id).await?;
-    let refund = payments_db::refunds_of_order(&mut conn, order.id)
-        .await?
-        .into_iter()
-        .find(|r| r.id == refund_id)
-        .ok_or_else(|| ApiError::not_found("order.credit_note_not_found", "No such credit note for this order."))?;
-    drop(conn);
-    let statement = documents::credit_note_of(&state.config, &order, &lines, &refund, billing)
-        .ok_or_else(|| ApiError::not_found("order.credit_note_not_found", "No such credit note for this order."))?;
+    let statement = comptoir_app::orders::customer::credit_note(
+        &state,
+        caller.0.as_ref(),
+        &crate::api::cart::shopper(&caller, &headers),
+        id,
+        refund_id,
+    )
+    .await?;
     answer(&statement, query.format.as_deref())
 }
 
@@ -147,15 +114,6 @@ pub async fn get_credit_note(
 )]
 pub async fn get_packing_slip(state: State, caller: Caller, Path(id): Path<Uuid>) -> Result<Response, ApiError> {
     caller.require_scope(ApiScope::OrdersRead)?;
-    let mut conn = state.db.acquire().await?;
-    let order = db::get_order(&mut conn, id)
-        .await
-        .optional()?
-        .ok_or_else(order_not_found)?;
-    let lines = db::order_lines(&mut conn, order.id).await?;
-    let address = unseal(&state.cipher, Some(&order.shipping_address_sealed));
-    Ok(crate::respond::pdf(
-        documents::packing_slip_pdf(&order, &lines, address),
-        &format!("preparation-{}", order.number),
-    ))
+    let (pdf, name) = comptoir_app::orders::admin::packing_slip(&state, id).await?;
+    Ok(crate::respond::pdf(pdf, &name))
 }
