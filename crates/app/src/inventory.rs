@@ -1,6 +1,12 @@
 //! Inventory's background work: reservations whose time ran out go back to
 //! available stock, and store managers hear of low stock by email.
 
+pub mod access;
+pub mod availability;
+pub mod locations;
+pub mod stock;
+pub mod transfers;
+
 use std::time::Duration;
 
 use comptoir_db::PgPool;

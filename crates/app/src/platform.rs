@@ -4,6 +4,7 @@
 pub mod idempotency;
 pub mod maintenance;
 pub mod outbox;
+pub mod staff;
 
 use crate::error::{AppError, FieldError};
 
@@ -28,4 +29,21 @@ pub fn paged<T>(mut rows: Vec<T>, limit: i64, cursor: impl Fn(&T) -> String) -> 
     rows.truncate(limit);
     let next = if more { rows.last().map(cursor) } else { None };
     (rows, next)
+}
+
+/// Keyset cursor over (created_at, id), as `{unix nanoseconds}.{uuid}`.
+pub fn encode_cursor(at: time::OffsetDateTime, id: uuid::Uuid) -> String {
+    format!("{}.{id}", at.unix_timestamp_nanos())
+}
+
+/// A cursor [`encode_cursor`] gave; any other is a field error.
+pub fn decode_cursor(raw: &str) -> Result<(time::OffsetDateTime, uuid::Uuid), AppError> {
+    let invalid = || AppError::validation(vec![FieldError::new("cursor", "invalid", "not a cursor this API gave")]);
+    let (nanos, id) = raw.split_once('.').ok_or_else(invalid)?;
+    let at = nanos
+        .parse::<i128>()
+        .ok()
+        .and_then(|n| time::OffsetDateTime::from_unix_timestamp_nanos(n).ok())
+        .ok_or_else(invalid)?;
+    Ok((at, id.parse().map_err(|_| invalid())?))
 }

@@ -273,7 +273,7 @@ pub async fn cancel_with_refund(
         .await?;
     }
     let order = db::lock_order(conn, order.id).await?;
-    Ok(cancel(conn, &order, actor, note).await?)
+    cancel(conn, &order, actor, note).await
 }
 
 /// Gives `amount` back through the gateway of the order's successful

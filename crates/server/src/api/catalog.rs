@@ -67,18 +67,12 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
 impl IfMatch {
     /// 412 when the caller edited an older version than the stored one.
     pub fn check(self, current: i32) -> Result<(), ApiError> {
-        match self.0 {
-            Some(expected) if expected != current => Err(ApiError::new(
-                StatusCode::PRECONDITION_FAILED,
-                "precondition.failed",
-                format!(
-                    "This resource changed since you read it (you sent version {expected}, it is at version {current}). \
-                     Read it again and redo your change."
-                ),
-            )
-            .with_header(header::ETAG, etag(current))),
-            _ => Ok(()),
-        }
+        Ok(self.expected().check(current)?)
+    }
+
+    /// The version the use cases check the stored one against.
+    pub fn expected(self) -> comptoir_app::platform::staff::Expected {
+        comptoir_app::platform::staff::Expected(self.0)
     }
 }
 
@@ -120,21 +114,11 @@ pub async fn audit(
     subject: (&str, uuid::Uuid),
     details: serde_json::Value,
 ) -> Result<(), ApiError> {
-    let subject_id = subject.1.to_string();
-    audit::record(
-        conn,
-        &audit::NewEntry {
-            actor,
-            action,
-            subject_type: Some(subject.0),
-            subject_id: Some(&subject_id),
-            request_id: context.map(|c| c.request_id()),
-            ip: None,
-            details,
-        },
-    )
-    .await?;
-    Ok(())
+    let acting = comptoir_app::platform::staff::Acting {
+        actor,
+        request_id: context.map(|c| c.request_id()),
+    };
+    Ok(acting.record(conn, action, subject, details).await?)
 }
 
 /// A cached answer as HTTP: 200 with its ETag, or 304 when the client

@@ -12,7 +12,6 @@ use std::sync::Arc;
 use comptoir_db::PgConnection;
 use comptoir_domain::identity::{Grant, Role};
 use serde::Deserialize;
-use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -59,21 +58,7 @@ pub async fn record(
     Ok(comptoir_app::identity::record(conn, crate::auth::origin(context, client), event).await?)
 }
 
-/// Keyset cursor over (created_at, id), as `{unix nanoseconds}.{uuid}`.
-pub fn encode_cursor(at: OffsetDateTime, id: Uuid) -> String {
-    format!("{}.{id}", at.unix_timestamp_nanos())
-}
-
-pub fn decode_cursor(raw: &str) -> Result<(OffsetDateTime, Uuid), ApiError> {
-    let invalid = || ApiError::validation(vec![FieldError::new("cursor", "invalid", "not a cursor this API gave")]);
-    let (nanos, id) = raw.split_once('.').ok_or_else(invalid)?;
-    let at = nanos
-        .parse::<i128>()
-        .ok()
-        .and_then(|n| OffsetDateTime::from_unix_timestamp_nanos(n).ok())
-        .ok_or_else(invalid)?;
-    Ok((at, id.parse().map_err(|_| invalid())?))
-}
+pub use comptoir_app::platform::{decode_cursor, encode_cursor};
 
 /// Shared state of the identity handlers.
 pub type State = axum::extract::State<AppState>;
