@@ -9,26 +9,40 @@
 
 pub mod account;
 pub mod assets;
+pub mod cart;
+pub mod catalog;
 pub mod checkout;
+pub mod favorites;
+pub mod form;
 pub mod i18n;
 pub mod session;
-pub mod shop;
+pub mod sign_in;
 
 use askama::Template;
 use axum::Router;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 
+use serde::Deserialize;
+
+use self::cart::session_cart;
 use self::i18n::{Lang, Texts};
 use self::session::WebSession;
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::extract::Path;
 
 /// Every page route; mounted beside the API.
 pub fn router() -> Router<AppState> {
-    shop::routes()
+    catalog::routes()
+        .merge(cart::routes())
+        .merge(checkout::routes())
+        .merge(sign_in::routes())
         .merge(account::routes())
+        .merge(favorites::routes())
+        .route("/langue/{code}", get(switch_language))
         .route("/assets/{file}", get(assets::serve))
 }
 
@@ -342,4 +356,55 @@ pub async fn not_found(uri: Uri, headers: HeaderMap) -> Response {
         return crate::error::problem_for_status(StatusCode::NOT_FOUND).into_response();
     }
     PageError::new(&headers, ApiError::not_found("page.not_found", "No such page.")).into_response()
+}
+
+/// What a page handler answers: the page, or an error page.
+pub type PageResult = Result<Response, PageError>;
+
+/// Runs a step of a page, turning its error into an error page.
+pub(super) trait OrPage<T> {
+    fn or_page(self, headers: &HeaderMap) -> Result<T, PageError>;
+}
+
+impl<T, E: Into<ApiError>> OrPage<T> for Result<T, E> {
+    fn or_page(self, headers: &HeaderMap) -> Result<T, PageError> {
+        self.map_err(|e| PageError::new(headers, e.into()))
+    }
+}
+
+/// The layout of a page for this request, with the cart badge.
+pub(super) async fn chrome(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    session: &WebSession,
+) -> Result<Chrome, PageError> {
+    let count = session_cart(state, session)
+        .await
+        .or_page(headers)?
+        .map_or(0, |c| c.item_count);
+    Ok(Chrome::new(state, headers, session, uri, count))
+}
+
+#[derive(Deserialize)]
+struct SwitchQuery {
+    retour: Option<String>,
+}
+
+/// Sets the language cookie and goes back where the visitor was (a path
+/// of this site only).
+async fn switch_language(State(state): State<AppState>, Path(code): Path<String>, RawQuery(raw): RawQuery) -> Response {
+    let back = serde_urlencoded::from_str::<SwitchQuery>(raw.as_deref().unwrap_or_default())
+        .ok()
+        .and_then(|q| q.retour)
+        .filter(|r| local_path(r))
+        .unwrap_or_else(|| "/".to_owned());
+    let mut response = Redirect::to(&back).into_response();
+    if let Some(lang) = i18n::Lang::parse(&code) {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            self::session::set_cookie(&state, "lang", lang.code()),
+        );
+    }
+    response
 }

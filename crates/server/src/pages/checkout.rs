@@ -6,21 +6,25 @@
 //! the guest's cart token from the session cookie.
 
 use askama::Template;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use comptoir_domain::orders::OrderStatus;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::OrPage;
+use super::cart::session_cart;
 use super::session::WebSession;
-use super::shop::{OrPage, session_cart};
 use super::{Chrome, PageError, page, render};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::Path;
-use comptoir_app::checkout::{self, AddressInput, CheckoutRequest, CheckoutResponse, PaymentMethodInput};
+use crate::pages::form::PostalForm;
+use comptoir_app::checkout::{self, CheckoutRequest, CheckoutResponse, PaymentMethodInput};
 use comptoir_app::documents::euros;
 use comptoir_app::orders::customer::{self, PayRequest};
 use comptoir_app::orders::views::OrderDetail;
@@ -28,27 +32,20 @@ use comptoir_app::platform::idempotency::{IdempotencySession, Opened, is_stale_k
 use comptoir_app::{AppError, ErrorKind};
 use comptoir_domain::platform::IdempotencyKey;
 
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/commande", get(show).post(place))
+        .route("/commande/{id}", get(order))
+        .route("/commande/{id}/paiement", post(pay))
+}
+
 /// What the checkout form holds (also when it comes back with errors).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct CheckoutForm {
     #[serde(default)]
     email: String,
-    #[serde(default)]
-    first_name: String,
-    #[serde(default)]
-    last_name: String,
-    #[serde(default)]
-    line1: String,
-    #[serde(default)]
-    line2: String,
-    #[serde(default)]
-    postal_code: String,
-    #[serde(default)]
-    city: String,
-    #[serde(default)]
-    country: String,
-    #[serde(default)]
-    phone: String,
+    #[serde(flatten)]
+    postal: PostalForm,
     #[serde(default)]
     shipping_option_id: String,
     #[serde(default)]
@@ -155,7 +152,10 @@ struct CheckoutPage {
 pub async fn show(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Result<Response, PageError> {
     let session = super::visitor(&state, &headers).await?;
     let mut form = CheckoutForm {
-        country: "FR".to_owned(),
+        postal: PostalForm {
+            country: "FR".to_owned(),
+            ..PostalForm::default()
+        },
         ..CheckoutForm::default()
     };
     if let Some(user) = &session.user {
@@ -173,8 +173,8 @@ async fn prefill(
     form: &mut CheckoutForm,
 ) -> Result<(), PageError> {
     form.email.clone_from(&user.email);
-    form.first_name.clone_from(&user.first_name);
-    form.last_name.clone_from(&user.last_name);
+    form.postal.first_name.clone_from(&user.first_name);
+    form.postal.last_name.clone_from(&user.last_name);
     let book = comptoir_app::identity::addresses::list(state, user.id)
         .await
         .or_page(headers)?;
@@ -184,14 +184,7 @@ async fn prefill(
         .find(|a| a.is_default_shipping)
         .or_else(|| book.items.first());
     if let Some(address) = chosen {
-        form.first_name.clone_from(&address.first_name);
-        form.last_name.clone_from(&address.last_name);
-        form.line1.clone_from(&address.line1);
-        form.line2 = address.line2.clone().unwrap_or_default();
-        form.postal_code.clone_from(&address.postal_code);
-        form.city.clone_from(&address.city);
-        form.country.clone_from(&address.country);
-        form.phone = address.phone.clone().unwrap_or_default();
+        form.postal = PostalForm::of(address);
     }
     Ok(())
 }
@@ -210,11 +203,7 @@ async fn render_form(
     if cart.lines.is_empty() {
         return Ok(Redirect::to("/panier").into_response());
     }
-    let country = if form.country.is_empty() {
-        "FR"
-    } else {
-        form.country.as_str()
-    };
+    let country = form.postal.country_or_france();
     let mut conn = state.db.acquire().await.or_page(headers)?;
     let lines = comptoir_db::cart::cart_lines(&mut conn, cart.id)
         .await
@@ -304,12 +293,12 @@ pub async fn place(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let session = super::visitor(&state, &headers).await?;
-    let form: CheckoutForm = serde_urlencoded::from_bytes(&body).map_err(|_| super::shop::bad_form(&headers))?;
-    super::shop::check_csrf(&state, &headers, &session, form.csrf.as_deref())?;
+    let form: CheckoutForm = serde_urlencoded::from_bytes(&body).map_err(|_| super::form::bad_form(&headers))?;
+    super::form::check_csrf(&state, &headers, &session, form.csrf.as_deref())?;
     let cart_id = match (&session.user, &session.cart) {
         (Some(_), _) => {
             let mut conn = state.db.acquire().await.or_page(&headers)?;
-            super::shop::cart_row(&mut conn, &session, false)
+            super::cart::cart_row(&mut conn, &session, false)
                 .await
                 .or_page(&headers)?
                 .map(|c| c.id)
@@ -321,23 +310,12 @@ pub async fn place(
         return Ok(Redirect::to("/panier").into_response());
     };
     if Uuid::parse_str(&form.idempotency_key).is_err() {
-        return Err(super::shop::bad_form(&headers));
+        return Err(super::form::bad_form(&headers));
     }
-    let optional = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
     let request = CheckoutRequest {
         cart_id,
         email: form.email.clone(),
-        shipping_address: AddressInput {
-            first_name: form.first_name.clone(),
-            last_name: form.last_name.clone(),
-            company: None,
-            line1: form.line1.clone(),
-            line2: optional(&form.line2),
-            postal_code: form.postal_code.clone(),
-            city: form.city.clone(),
-            country: form.country.clone(),
-            phone: optional(&form.phone),
-        },
+        shipping_address: form.postal.input(),
         billing_address: None,
         shipping_option_id: form.shipping_option_id.clone(),
         payment_method: PaymentMethodInput::Card {
@@ -445,7 +423,7 @@ pub async fn order(
 ) -> Result<Response, PageError> {
     let session = super::visitor(&state, &headers).await?;
     let detail = order_detail(&state, &headers, &session, &id).await?;
-    let chrome = super::shop::chrome(&state, &headers, &uri, &session).await?;
+    let chrome = super::chrome(&state, &headers, &uri, &session).await?;
     let order = &detail.order;
     let last = detail.payments.iter().max_by_key(|p| p.created_at);
     let declined = last
@@ -543,11 +521,11 @@ pub async fn pay(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let session = super::visitor(&state, &headers).await?;
-    let form: PayForm = serde_urlencoded::from_bytes(&body).map_err(|_| super::shop::bad_form(&headers))?;
-    super::shop::check_csrf(&state, &headers, &session, form.csrf.as_deref())?;
+    let form: PayForm = serde_urlencoded::from_bytes(&body).map_err(|_| super::form::bad_form(&headers))?;
+    super::form::check_csrf(&state, &headers, &session, form.csrf.as_deref())?;
     let detail = order_detail(&state, &headers, &session, &id).await?;
     if Uuid::parse_str(&form.idempotency_key).is_err() {
-        return Err(super::shop::bad_form(&headers));
+        return Err(super::form::bad_form(&headers));
     }
     let order_id = detail.order.id;
     let request = PayRequest {
