@@ -2,6 +2,7 @@
 
 pub mod cached;
 pub mod categories;
+pub mod change;
 pub mod favorites;
 pub mod import;
 pub mod listing;

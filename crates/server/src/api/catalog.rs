@@ -34,6 +34,7 @@ use crate::http::RequestContext;
 pub type State = axum::extract::State<AppState>;
 
 pub use comptoir_app::catalog::cached::{CachedBody, NAMESPACE, cached_body, invalidate};
+pub use comptoir_app::catalog::change::CatalogChange;
 pub use comptoir_app::catalog::{changed_slug, new_slug};
 
 /// The version an `If-Match` header names (`"3"`, `W/"3"`), when there is one.
@@ -106,6 +107,14 @@ fn actor_of(caller: &Principal) -> Actor {
 
 /// Writes what an administrator changed in the audit log, in the
 /// transaction of the change.
+/// Who changes the catalog, and under which request (for the audit log).
+pub fn acting(actor: Actor, context: Option<&Arc<RequestContext>>) -> comptoir_app::platform::staff::Acting<'_> {
+    comptoir_app::platform::staff::Acting {
+        actor,
+        request_id: context.map(|c| c.request_id()),
+    }
+}
+
 pub async fn audit(
     conn: &mut PgConnection,
     context: Option<&Arc<RequestContext>>,

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{IfMatch, State, audit, catalog_reader, catalog_writer, invalidate, versioned};
+use super::{CatalogChange, IfMatch, State, acting, catalog_reader, catalog_writer, versioned};
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, Path};
@@ -256,18 +256,16 @@ pub async fn create_attribute_type(
         updated_at: now,
     };
     apply(request, &mut t, false)?;
-    let mut tx = state.db.begin().await?;
-    let t = db::save_attribute_type(&mut tx, &t).await.map_err(name_conflict)?;
-    audit(
-        &mut tx,
-        context.as_deref(),
-        actor,
-        "catalog.attribute_type.created",
-        ("attribute_type", t.id),
-        json!({"name": t.name}),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut change = CatalogChange::begin(&state, acting(actor, context.as_deref())).await?;
+    let tx = change.conn();
+    let t = db::save_attribute_type(tx, &t).await.map_err(name_conflict)?;
+    change
+        .commit(
+            "catalog.attribute_type.created",
+            ("attribute_type", t.id),
+            json!({"name": t.name}),
+        )
+        .await?;
     Ok(versioned(StatusCode::CREATED, t.version, AttributeTypeView::from(t)))
 }
 
@@ -333,8 +331,9 @@ pub async fn update_attribute_type(
     Json(request): Json<AttributeTypeRequest>,
 ) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
-    let mut tx = state.db.begin().await?;
-    let mut t = db::attribute_type_for_update(&mut tx, id)
+    let mut change = CatalogChange::begin(&state, acting(actor, context.as_deref())).await?;
+    let tx = change.conn();
+    let mut t = db::attribute_type_for_update(tx, id)
         .await?
         .ok_or_else(type_not_found)?;
     if_match.check(t.version)?;
@@ -345,20 +344,16 @@ pub async fn update_attribute_type(
             "products store their values under this name: create another type instead",
         )]));
     }
-    let in_use = db::attribute_type_in_use(&mut tx, id).await? > 0;
+    let in_use = db::attribute_type_in_use(tx, id).await? > 0;
     apply(request, &mut t, in_use)?;
-    let t = db::save_attribute_type(&mut tx, &t).await?;
-    audit(
-        &mut tx,
-        context.as_deref(),
-        actor,
-        "catalog.attribute_type.updated",
-        ("attribute_type", t.id),
-        json!({"version": t.version}),
-    )
-    .await?;
-    tx.commit().await?;
-    invalidate(&state).await;
+    let t = db::save_attribute_type(tx, &t).await?;
+    change
+        .commit(
+            "catalog.attribute_type.updated",
+            ("attribute_type", t.id),
+            json!({"version": t.version}),
+        )
+        .await?;
     Ok(versioned(StatusCode::OK, t.version, AttributeTypeView::from(t)))
 }
 
@@ -387,29 +382,27 @@ pub async fn delete_attribute_type(
     Path(id): Path<Uuid>,
 ) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
-    let mut tx = state.db.begin().await?;
-    let t = db::attribute_type_for_update(&mut tx, id)
+    let mut change = CatalogChange::begin(&state, acting(actor, context.as_deref())).await?;
+    let tx = change.conn();
+    let t = db::attribute_type_for_update(tx, id)
         .await?
         .ok_or_else(type_not_found)?;
     if_match.check(t.version)?;
-    let uses = db::attribute_type_in_use(&mut tx, id).await?;
+    let uses = db::attribute_type_in_use(tx, id).await?;
     if uses > 0 {
         return Err(ApiError::conflict(
             "catalog.attribute_type_in_use",
             format!("{uses} categories use this attribute type; remove it from them first."),
         ));
     }
-    db::delete_attribute_type(&mut tx, id).await?;
-    audit(
-        &mut tx,
-        context.as_deref(),
-        actor,
-        "catalog.attribute_type.deleted",
-        ("attribute_type", id),
-        json!({"name": t.name}),
-    )
-    .await?;
-    tx.commit().await?;
+    db::delete_attribute_type(tx, id).await?;
+    change
+        .commit(
+            "catalog.attribute_type.deleted",
+            ("attribute_type", id),
+            json!({"name": t.name}),
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

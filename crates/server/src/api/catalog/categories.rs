@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    IfMatch, State, audit, cached, catalog_reader, catalog_writer, changed_slug, invalidate, new_slug, versioned,
+    CatalogChange, IfMatch, State, acting, cached, catalog_reader, catalog_writer, changed_slug, new_slug, versioned,
 };
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError};
@@ -136,7 +136,8 @@ pub async fn create_category(
     Json(request): Json<CategoryRequest>,
 ) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
-    let mut tx = state.db.begin().await?;
+    let mut change = CatalogChange::begin(&state, acting(actor, context.as_deref())).await?;
+    let tx = change.conn();
     let mut errors = Vec::new();
     let name = match request.name.as_deref().map(parse_title) {
         Some(Ok(name)) => name,
@@ -149,14 +150,7 @@ pub async fn create_category(
             String::new()
         }
     };
-    let slug = new_slug(
-        &mut tx,
-        SlugTable::Categories,
-        request.slug.as_deref(),
-        &name,
-        &mut errors,
-    )
-    .await?;
+    let slug = new_slug(tx, SlugTable::Categories, request.slug.as_deref(), &name, &mut errors).await?;
     let mut category = Category {
         id: Uuid::now_v7(),
         parent_id: None,
@@ -170,22 +164,18 @@ pub async fn create_category(
     };
     apply_details(&request, &mut category, &mut errors);
     if let Some(Some(parent)) = request.parent_id {
-        check_parent(&mut tx, category.id, parent, &mut errors).await?;
+        check_parent(tx, category.id, parent, &mut errors).await?;
         category.parent_id = Some(parent);
     }
     ApiError::unless_valid(errors)?;
-    let category = db::insert_category(&mut tx, &category).await.map_err(slug_conflict)?;
-    audit(
-        &mut tx,
-        context.as_deref(),
-        actor,
-        "catalog.category.created",
-        ("category", category.id),
-        json!({"slug": category.slug}),
-    )
-    .await?;
-    tx.commit().await?;
-    invalidate(&state).await;
+    let category = db::insert_category(tx, &category).await.map_err(slug_conflict)?;
+    change
+        .commit(
+            "catalog.category.created",
+            ("category", category.id),
+            json!({"slug": category.slug}),
+        )
+        .await?;
     Ok(versioned(
         StatusCode::CREATED,
         category.version,
@@ -296,10 +286,9 @@ pub async fn update_category(
     Json(request): Json<CategoryRequest>,
 ) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
-    let mut tx = state.db.begin().await?;
-    let mut category = db::category_for_update(&mut tx, id)
-        .await?
-        .ok_or_else(category_not_found)?;
+    let mut change = CatalogChange::begin(&state, acting(actor, context.as_deref())).await?;
+    let tx = change.conn();
+    let mut category = db::category_for_update(tx, id).await?.ok_or_else(category_not_found)?;
     if_match.check(category.version)?;
     let mut errors = Vec::new();
     if let Some(name) = &request.name {
@@ -309,30 +298,26 @@ pub async fn update_category(
         }
     }
     if let Some(slug) = &request.slug {
-        category.slug = changed_slug(&mut tx, SlugTable::Categories, slug, &category.slug, &mut errors).await?;
+        category.slug = changed_slug(tx, SlugTable::Categories, slug, &category.slug, &mut errors).await?;
     }
     apply_details(&request, &mut category, &mut errors);
     match request.parent_id {
         Some(Some(parent)) => {
-            check_parent(&mut tx, category.id, parent, &mut errors).await?;
+            check_parent(tx, category.id, parent, &mut errors).await?;
             category.parent_id = Some(parent);
         }
         Some(None) => category.parent_id = None,
         None => {}
     }
     ApiError::unless_valid(errors)?;
-    let category = db::save_category(&mut tx, &category).await.map_err(slug_conflict)?;
-    audit(
-        &mut tx,
-        context.as_deref(),
-        actor,
-        "catalog.category.updated",
-        ("category", category.id),
-        json!({"version": category.version}),
-    )
-    .await?;
-    tx.commit().await?;
-    invalidate(&state).await;
+    let category = db::save_category(tx, &category).await.map_err(slug_conflict)?;
+    change
+        .commit(
+            "catalog.category.updated",
+            ("category", category.id),
+            json!({"version": category.version}),
+        )
+        .await?;
     Ok(versioned(
         StatusCode::OK,
         category.version,
@@ -365,29 +350,24 @@ pub async fn delete_category(
     Path(id): Path<Uuid>,
 ) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
-    let mut tx = state.db.begin().await?;
-    let category = db::category_for_update(&mut tx, id)
-        .await?
-        .ok_or_else(category_not_found)?;
+    let mut change = CatalogChange::begin(&state, acting(actor, context.as_deref())).await?;
+    let tx = change.conn();
+    let category = db::category_for_update(tx, id).await?.ok_or_else(category_not_found)?;
     if_match.check(category.version)?;
-    let (children, products) = db::category_dependents(&mut tx, id).await?;
+    let (children, products) = db::category_dependents(tx, id).await?;
     if children > 0 || products > 0 {
         return Err(ApiError::conflict(
             "catalog.category_not_empty",
             format!("This category still holds {children} subcategories and {products} products; move them first."),
         ));
     }
-    db::delete_category(&mut tx, id).await?;
-    audit(
-        &mut tx,
-        context.as_deref(),
-        actor,
-        "catalog.category.deleted",
-        ("category", id),
-        json!({"slug": category.slug}),
-    )
-    .await?;
-    tx.commit().await?;
-    invalidate(&state).await;
+    db::delete_category(tx, id).await?;
+    change
+        .commit(
+            "catalog.category.deleted",
+            ("category", id),
+            json!({"slug": category.slug}),
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

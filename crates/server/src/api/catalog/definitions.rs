@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{IfMatch, State, audit, catalog_reader, catalog_writer, invalidate, versioned};
+use super::{CatalogChange, IfMatch, State, acting, catalog_reader, catalog_writer, versioned};
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{Json, Path, Query};
@@ -147,42 +147,37 @@ pub async fn create_definition(
         created_at: now,
         updated_at: now,
     };
-    let mut tx = state.db.begin().await?;
-    let definition = db::save_definition(&mut tx, &definition)
-        .await
-        .map_err(|err| match &err {
-            comptoir_db::Error::Conflict { constraint } if constraint == db::DEFINITION_TAKEN => {
-                ApiError::validation(vec![FieldError::new(
-                    "attribute_type_id",
-                    "taken",
-                    "this type is already attached to this category",
-                )])
-            }
-            comptoir_db::Error::ForeignKey { constraint } => {
-                let field = if constraint.contains("category") {
-                    "category_id"
-                } else {
-                    "attribute_type_id"
-                };
-                ApiError::validation(vec![FieldError::new(
-                    field,
-                    "not_found",
-                    "no such category or attribute type",
-                )])
-            }
-            _ => err.into(),
-        })?;
-    audit(
-        &mut tx,
-        context.as_deref(),
-        actor,
-        "catalog.attribute_definition.created",
-        ("attribute_definition", definition.id),
-        json!({"category_id": definition.category_id, "attribute_type_id": definition.attribute_type_id}),
-    )
-    .await?;
-    tx.commit().await?;
-    invalidate(&state).await;
+    let mut change = CatalogChange::begin(&state, acting(actor, context.as_deref())).await?;
+    let tx = change.conn();
+    let definition = db::save_definition(tx, &definition).await.map_err(|err| match &err {
+        comptoir_db::Error::Conflict { constraint } if constraint == db::DEFINITION_TAKEN => {
+            ApiError::validation(vec![FieldError::new(
+                "attribute_type_id",
+                "taken",
+                "this type is already attached to this category",
+            )])
+        }
+        comptoir_db::Error::ForeignKey { constraint } => {
+            let field = if constraint.contains("category") {
+                "category_id"
+            } else {
+                "attribute_type_id"
+            };
+            ApiError::validation(vec![FieldError::new(
+                field,
+                "not_found",
+                "no such category or attribute type",
+            )])
+        }
+        _ => err.into(),
+    })?;
+    change
+        .commit(
+            "catalog.attribute_definition.created",
+            ("attribute_definition", definition.id),
+            json!({"category_id": definition.category_id, "attribute_type_id": definition.attribute_type_id}),
+        )
+        .await?;
     Ok(versioned(
         StatusCode::CREATED,
         definition.version,
@@ -223,8 +218,9 @@ pub async fn update_definition(
     Json(request): Json<DefinitionRequest>,
 ) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
-    let mut tx = state.db.begin().await?;
-    let mut definition = db::definition_for_update(&mut tx, id)
+    let mut change = CatalogChange::begin(&state, acting(actor, context.as_deref())).await?;
+    let tx = change.conn();
+    let mut definition = db::definition_for_update(tx, id)
         .await?
         .ok_or_else(definition_not_found)?;
     if_match.check(definition.version)?;
@@ -250,18 +246,14 @@ pub async fn update_definition(
     definition.required = request.required.unwrap_or(definition.required);
     definition.filterable = request.filterable.unwrap_or(definition.filterable);
     definition.position = request.position.unwrap_or(definition.position);
-    let definition = db::save_definition(&mut tx, &definition).await?;
-    audit(
-        &mut tx,
-        context.as_deref(),
-        actor,
-        "catalog.attribute_definition.updated",
-        ("attribute_definition", definition.id),
-        json!({"required": definition.required, "filterable": definition.filterable}),
-    )
-    .await?;
-    tx.commit().await?;
-    invalidate(&state).await;
+    let definition = db::save_definition(tx, &definition).await?;
+    change
+        .commit(
+            "catalog.attribute_definition.updated",
+            ("attribute_definition", definition.id),
+            json!({"required": definition.required, "filterable": definition.filterable}),
+        )
+        .await?;
     Ok(versioned(
         StatusCode::OK,
         definition.version,
@@ -293,22 +285,19 @@ pub async fn delete_definition(
     Path(id): Path<Uuid>,
 ) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
-    let mut tx = state.db.begin().await?;
-    let definition = db::definition_for_update(&mut tx, id)
+    let mut change = CatalogChange::begin(&state, acting(actor, context.as_deref())).await?;
+    let tx = change.conn();
+    let definition = db::definition_for_update(tx, id)
         .await?
         .ok_or_else(definition_not_found)?;
     if_match.check(definition.version)?;
-    db::delete_definition(&mut tx, id).await?;
-    audit(
-        &mut tx,
-        context.as_deref(),
-        actor,
-        "catalog.attribute_definition.deleted",
-        ("attribute_definition", id),
-        json!({"category_id": definition.category_id, "attribute_type_id": definition.attribute_type_id}),
-    )
-    .await?;
-    tx.commit().await?;
-    invalidate(&state).await;
+    db::delete_definition(tx, id).await?;
+    change
+        .commit(
+            "catalog.attribute_definition.deleted",
+            ("attribute_definition", id),
+            json!({"category_id": definition.category_id, "attribute_type_id": definition.attribute_type_id}),
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::variants::{VariantView, check_variants};
-use super::{IfMatch, State, audit, catalog_reader, catalog_writer, invalidate, versioned};
+use super::{CatalogChange, IfMatch, State, acting, catalog_reader, catalog_writer, versioned};
 use crate::api::identity::{decode_cursor, encode_cursor};
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError};
@@ -101,45 +101,33 @@ pub async fn create_product(
     Json(request): Json<ProductRequest>,
 ) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
-    let mut tx = state.db.begin().await?;
+    let mut change = CatalogChange::begin(&state, acting(actor, context.as_deref())).await?;
+    let tx = change.conn();
     let mut errors = Vec::new();
     let mut product = empty_product(OffsetDateTime::now_utc());
-    apply_product(
-        &mut tx,
-        &state.catalog_rules,
-        &request,
-        &mut product,
-        true,
-        "",
-        &mut errors,
-    )
-    .await?;
+    apply_product(tx, &state.catalog_rules, &request, &mut product, true, "", &mut errors).await?;
     let variants = check_variants(
-        &mut tx,
+        tx,
         product.id,
         request.variants.as_deref().unwrap_or_default(),
         &mut errors,
     )
     .await?;
     ApiError::unless_valid(errors)?;
-    let product = db::save_product(&mut tx, &product).await.map_err(product_conflict)?;
+    let product = db::save_product(tx, &product).await.map_err(product_conflict)?;
     let mut saved = Vec::with_capacity(variants.len());
     for variant in &variants {
-        saved.push(db::save_variant(&mut tx, variant).await.map_err(product_conflict)?);
+        saved.push(db::save_variant(tx, variant).await.map_err(product_conflict)?);
     }
-    db::refresh_price_range(&mut tx, product.id).await?;
-    let product = db::get_product(&mut tx, product.id).await?;
-    audit(
-        &mut tx,
-        context.as_deref(),
-        actor,
-        "catalog.product.created",
-        ("product", product.id),
-        json!({"slug": product.slug, "variants": saved.len()}),
-    )
-    .await?;
-    tx.commit().await?;
-    invalidate(&state).await;
+    db::refresh_price_range(tx, product.id).await?;
+    let product = db::get_product(tx, product.id).await?;
+    change
+        .commit(
+            "catalog.product.created",
+            ("product", product.id),
+            json!({"slug": product.slug, "variants": saved.len()}),
+        )
+        .await?;
     Ok(versioned(
         StatusCode::CREATED,
         product.version,
@@ -284,36 +272,22 @@ pub async fn update_product(
             "change variants through /api/v1/admin/products/{id}/variants",
         )]));
     }
-    let mut tx = state.db.begin().await?;
-    let mut product = db::product_for_update(&mut tx, id)
-        .await?
-        .ok_or_else(product_not_found)?;
+    let mut change = CatalogChange::begin(&state, acting(actor, context.as_deref())).await?;
+    let tx = change.conn();
+    let mut product = db::product_for_update(tx, id).await?.ok_or_else(product_not_found)?;
     if_match.check(product.version)?;
     let mut errors = Vec::new();
-    apply_product(
-        &mut tx,
-        &state.catalog_rules,
-        &request,
-        &mut product,
-        false,
-        "",
-        &mut errors,
-    )
-    .await?;
+    apply_product(tx, &state.catalog_rules, &request, &mut product, false, "", &mut errors).await?;
     ApiError::unless_valid(errors)?;
-    let product = db::save_product(&mut tx, &product).await.map_err(product_conflict)?;
-    audit(
-        &mut tx,
-        context.as_deref(),
-        actor,
-        "catalog.product.updated",
-        ("product", product.id),
-        json!({"version": product.version}),
-    )
-    .await?;
-    let variants = db::variants_of(&mut tx, &[id]).await?;
-    tx.commit().await?;
-    invalidate(&state).await;
+    let product = db::save_product(tx, &product).await.map_err(product_conflict)?;
+    let variants = db::variants_of(tx, &[id]).await?;
+    change
+        .commit(
+            "catalog.product.updated",
+            ("product", product.id),
+            json!({"version": product.version}),
+        )
+        .await?;
     Ok(versioned(
         StatusCode::OK,
         product.version,
@@ -346,22 +320,17 @@ pub async fn delete_product(
     Path(id): Path<Uuid>,
 ) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
-    let mut tx = state.db.begin().await?;
-    let product = db::product_for_update(&mut tx, id)
-        .await?
-        .ok_or_else(product_not_found)?;
+    let mut change = CatalogChange::begin(&state, acting(actor, context.as_deref())).await?;
+    let tx = change.conn();
+    let product = db::product_for_update(tx, id).await?.ok_or_else(product_not_found)?;
     if_match.check(product.version)?;
-    db::delete_product(&mut tx, id).await.map_err(product_conflict)?;
-    audit(
-        &mut tx,
-        context.as_deref(),
-        actor,
-        "catalog.product.deleted",
-        ("product", id),
-        json!({"slug": product.slug}),
-    )
-    .await?;
-    tx.commit().await?;
-    invalidate(&state).await;
+    db::delete_product(tx, id).await.map_err(product_conflict)?;
+    change
+        .commit(
+            "catalog.product.deleted",
+            ("product", id),
+            json!({"slug": product.slug}),
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::products::product_conflict;
-use super::{IfMatch, State, audit, catalog_writer, invalidate, versioned};
+use super::{CatalogChange, IfMatch, State, acting, catalog_writer, versioned};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{Json, Path};
@@ -99,27 +99,24 @@ pub async fn create_variant(
     Json(request): Json<VariantRequest>,
 ) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
-    let mut tx = state.db.begin().await?;
-    lock_product(&mut tx, product_id).await?;
-    let position = db::next_variant_position(&mut tx, product_id).await?;
+    let mut change = CatalogChange::begin(&state, acting(actor, context.as_deref())).await?;
+    let tx = change.conn();
+    lock_product(tx, product_id).await?;
+    let position = db::next_variant_position(tx, product_id).await?;
     let mut variant = empty_variant(product_id, position, OffsetDateTime::now_utc());
     let mut errors = Vec::new();
     apply_variant(&request, &mut variant, true, "", &mut errors);
-    check_unique(&mut tx, &[(String::new(), &variant)], &mut errors).await?;
+    check_unique(tx, &[(String::new(), &variant)], &mut errors).await?;
     ApiError::unless_valid(errors)?;
-    let variant = db::save_variant(&mut tx, &variant).await.map_err(product_conflict)?;
-    db::refresh_price_range(&mut tx, product_id).await?;
-    audit(
-        &mut tx,
-        context.as_deref(),
-        actor,
-        "catalog.variant.created",
-        ("variant", variant.id),
-        json!({"product_id": product_id, "sku": variant.sku}),
-    )
-    .await?;
-    tx.commit().await?;
-    invalidate(&state).await;
+    let variant = db::save_variant(tx, &variant).await.map_err(product_conflict)?;
+    db::refresh_price_range(tx, product_id).await?;
+    change
+        .commit(
+            "catalog.variant.created",
+            ("variant", variant.id),
+            json!({"product_id": product_id, "sku": variant.sku}),
+        )
+        .await?;
     Ok(versioned(
         StatusCode::CREATED,
         variant.version,
@@ -157,30 +154,27 @@ pub async fn update_variant(
     Json(request): Json<VariantRequest>,
 ) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
-    let mut tx = state.db.begin().await?;
-    lock_product(&mut tx, product_id).await?;
-    let mut variant = db::variant_for_update(&mut tx, product_id, variant_id)
+    let mut change = CatalogChange::begin(&state, acting(actor, context.as_deref())).await?;
+    let tx = change.conn();
+    lock_product(tx, product_id).await?;
+    let mut variant = db::variant_for_update(tx, product_id, variant_id)
         .await?
         .ok_or_else(variant_not_found)?;
     if_match.check(variant.version)?;
     let before = variant.price_minor;
     let mut errors = Vec::new();
     apply_variant(&request, &mut variant, false, "", &mut errors);
-    check_unique(&mut tx, &[(String::new(), &variant)], &mut errors).await?;
+    check_unique(tx, &[(String::new(), &variant)], &mut errors).await?;
     ApiError::unless_valid(errors)?;
-    let variant = db::save_variant(&mut tx, &variant).await.map_err(product_conflict)?;
-    db::refresh_price_range(&mut tx, product_id).await?;
-    audit(
-        &mut tx,
-        context.as_deref(),
-        actor,
-        "catalog.variant.updated",
-        ("variant", variant.id),
-        json!({"version": variant.version, "price_minor": {"from": before, "to": variant.price_minor}}),
-    )
-    .await?;
-    tx.commit().await?;
-    invalidate(&state).await;
+    let variant = db::save_variant(tx, &variant).await.map_err(product_conflict)?;
+    db::refresh_price_range(tx, product_id).await?;
+    change
+        .commit(
+            "catalog.variant.updated",
+            ("variant", variant.id),
+            json!({"version": variant.version, "price_minor": {"from": before, "to": variant.price_minor}}),
+        )
+        .await?;
     Ok(versioned(StatusCode::OK, variant.version, VariantView::from(variant)))
 }
 
@@ -212,26 +206,21 @@ pub async fn delete_variant(
     Path((product_id, variant_id)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
     let actor = catalog_writer(&caller)?;
-    let mut tx = state.db.begin().await?;
-    lock_product(&mut tx, product_id).await?;
-    let variant = db::variant_for_update(&mut tx, product_id, variant_id)
+    let mut change = CatalogChange::begin(&state, acting(actor, context.as_deref())).await?;
+    let tx = change.conn();
+    lock_product(tx, product_id).await?;
+    let variant = db::variant_for_update(tx, product_id, variant_id)
         .await?
         .ok_or_else(variant_not_found)?;
     if_match.check(variant.version)?;
-    db::delete_variant(&mut tx, variant_id)
-        .await
-        .map_err(product_conflict)?;
-    db::refresh_price_range(&mut tx, product_id).await?;
-    audit(
-        &mut tx,
-        context.as_deref(),
-        actor,
-        "catalog.variant.deleted",
-        ("variant", variant_id),
-        json!({"product_id": product_id, "sku": variant.sku}),
-    )
-    .await?;
-    tx.commit().await?;
-    invalidate(&state).await;
+    db::delete_variant(tx, variant_id).await.map_err(product_conflict)?;
+    db::refresh_price_range(tx, product_id).await?;
+    change
+        .commit(
+            "catalog.variant.deleted",
+            ("variant", variant_id),
+            json!({"product_id": product_id, "sku": variant.sku}),
+        )
+        .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
