@@ -2,11 +2,13 @@
 //! limits, and the principal every use case is given.
 
 pub mod addresses;
+pub mod api_keys;
 pub mod limits;
 pub mod password;
 pub mod profile;
 pub mod recovery;
 pub mod sessions;
+pub mod staff;
 pub mod tokens;
 
 use std::net::IpAddr;

@@ -1,86 +1,23 @@
 //! API keys for integrations: created with scopes, shown once, listed with
-//! their last use, revoked.
+//! their last use, revoked. The rules are `comptoir_app::identity::api_keys`'s;
+//! these handlers check that an administrator calls, and answer.
 
 use std::sync::Arc;
 
 use axum::Extension;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use comptoir_db::identity as db;
-use comptoir_db::platform::audit::Actor;
-use comptoir_domain::identity::ApiScope;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
-use time::OffsetDateTime;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{SecurityEvent, State, record};
-use crate::auth::{Caller, ClientInfo};
-use crate::error::{ApiError, FieldError};
+use super::State;
+use crate::auth::{Caller, ClientInfo, origin};
+use crate::error::ApiError;
 use crate::extract::{Json, Path};
 use crate::http::RequestContext;
-use comptoir_app::identity::tokens::secret_hash;
+use comptoir_app::identity::api_keys as rules;
+pub use comptoir_app::identity::api_keys::{ApiKeyList, ApiKeyView, CreateApiKeyRequest, CreatedApiKey};
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ApiKeyView {
-    pub id: Uuid,
-    pub name: String,
-    /// The start of the key, to recognise it: `cpt_1a2b3c4d`.
-    pub prefix: String,
-    #[schema(example = json!(["catalog:read", "inventory:write"]))]
-    pub scopes: Vec<String>,
-    pub created_by: Option<Uuid>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub expires_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub last_used_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub revoked_at: Option<OffsetDateTime>,
-}
-
-impl From<db::ApiKey> for ApiKeyView {
-    fn from(key: db::ApiKey) -> Self {
-        Self {
-            id: key.id,
-            name: key.name,
-            prefix: key.prefix,
-            scopes: key.scopes,
-            created_by: key.created_by,
-            created_at: key.created_at,
-            expires_at: key.expires_at,
-            last_used_at: key.last_used_at,
-            revoked_at: key.revoked_at,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateApiKeyRequest {
-    #[schema(example = "ERP sync")]
-    pub name: String,
-    /// `catalog:read`, `catalog:write`, `inventory:read`, `inventory:write`,
-    /// `orders:read`, `orders:write`, `customers:read`, `reports:read`.
-    pub scopes: Vec<String>,
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    pub expires_at: Option<OffsetDateTime>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct CreatedApiKey {
-    #[serde(flatten)]
-    pub key: ApiKeyView,
-    /// Send as `X-API-Key`. Shown this once: only its hash is kept.
-    pub secret: String,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ApiKeyList {
-    pub items: Vec<ApiKeyView>,
-}
+type RequestInfo = Option<Extension<Arc<RequestContext>>>;
 
 /// Creates an API key. The secret is in this answer only.
 #[utoipa::path(
@@ -99,71 +36,13 @@ pub struct ApiKeyList {
 pub async fn create_api_key(
     axum::extract::State(state): State,
     Caller(caller): Caller,
-    context: Option<Extension<Arc<RequestContext>>>,
+    context: RequestInfo,
     client: ClientInfo,
     Json(request): Json<CreateApiKeyRequest>,
 ) -> Result<Response, ApiError> {
     let admin = caller.require_admin()?;
-    let mut errors = Vec::new();
-    let name = request.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        errors.push(FieldError::new("name", "invalid", "expected 1 to 100 characters"));
-    }
-    if request.scopes.is_empty() {
-        errors.push(FieldError::new("scopes", "required", "give at least one scope"));
-    }
-    let mut scopes: Vec<ApiScope> = Vec::new();
-    for (i, scope) in request.scopes.iter().enumerate() {
-        match scope.parse::<ApiScope>() {
-            Ok(scope) if !scopes.contains(&scope) => scopes.push(scope),
-            Ok(_) => {}
-            Err(()) => errors.push(FieldError::new(format!("scopes[{i}]"), "invalid", "unknown scope")),
-        }
-    }
-    if request.expires_at.is_some_and(|at| at <= OffsetDateTime::now_utc()) {
-        errors.push(FieldError::new("expires_at", "invalid", "must be in the future"));
-    }
-    ApiError::unless_valid(errors)?;
-    let key_bytes: [u8; 4] = rand::random();
-    let prefix = format!("cpt_{}", hex::encode(key_bytes));
-    let secret_bytes: [u8; 32] = rand::random();
-    let secret = format!("{prefix}_{}", hex::encode(secret_bytes));
-    let scope_names: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
-    let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
-    let key = db::insert_api_key(
-        &mut tx,
-        &db::NewApiKey {
-            id: Uuid::now_v7(),
-            name,
-            prefix: &prefix,
-            secret_hash: &secret_hash(&secret),
-            scopes: &scope_names,
-            created_by: Some(admin.id),
-            expires_at: request.expires_at,
-        },
-    )
-    .await?;
-    record(
-        &mut tx,
-        context.as_deref(),
-        &client,
-        SecurityEvent {
-            actor: Actor::User(admin.id),
-            action: "api_key.created",
-            subject: None,
-            details: json!({"api_key_id": key.id, "prefix": prefix, "scopes": scope_names}),
-        },
-    )
-    .await?;
-    tx.commit().await.map_err(ApiError::unavailable)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedApiKey {
-            key: key.into(),
-            secret,
-        }),
-    )
-        .into_response())
+    let created = rules::create_api_key(&state, admin.id, origin(context.as_deref(), &client), &request).await?;
+    Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
 /// Every API key, newest first, with its last use.
@@ -183,13 +62,7 @@ pub async fn list_api_keys(
     Caller(caller): Caller,
 ) -> Result<Json<ApiKeyList>, ApiError> {
     caller.require_admin()?;
-    let mut conn = state.db.acquire().await.map_err(ApiError::unavailable)?;
-    let items = db::list_api_keys(&mut conn)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    Ok(Json(ApiKeyList { items }))
+    Ok(Json(rules::list_api_keys(&state).await?))
 }
 
 /// Revokes a key: it stops working at once.
@@ -209,27 +82,11 @@ pub async fn list_api_keys(
 pub async fn revoke_api_key(
     axum::extract::State(state): State,
     Caller(caller): Caller,
-    context: Option<Extension<Arc<RequestContext>>>,
+    context: RequestInfo,
     client: ClientInfo,
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     let admin = caller.require_admin()?;
-    let mut tx = state.db.begin().await.map_err(ApiError::unavailable)?;
-    let Some(key) = db::revoke_api_key(&mut tx, id).await? else {
-        return Err(ApiError::not_found("api_key.not_found", "No API key has this id."));
-    };
-    record(
-        &mut tx,
-        context.as_deref(),
-        &client,
-        SecurityEvent {
-            actor: Actor::User(admin.id),
-            action: "api_key.revoked",
-            subject: None,
-            details: json!({"api_key_id": key.id, "prefix": key.prefix}),
-        },
-    )
-    .await?;
-    tx.commit().await.map_err(ApiError::unavailable)?;
+    rules::revoke_api_key(&state, admin.id, origin(context.as_deref(), &client), id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
