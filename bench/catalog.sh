@@ -23,7 +23,7 @@ PG_SOCKET_DIR=${PG_SOCKET_DIR:-/var/run/postgresql}
 sizes=${SIZES:-"10000 100000"}
 need wrk wrk
 
-cargo build --release --quiet -p comptoir-server --bin comptoir
+build_comptoir
 lua=$(mktemp -d)
 pids=()
 cleanup() {
@@ -71,7 +71,7 @@ cpu_of_postgres() {
 start_server() { # start_server PORT VAR=VALUE...
   local port=$1
   shift
-  env "$@" BIND="127.0.0.1:$port" LOG_LEVEL=warn target/release/comptoir serve >/dev/null 2>&1 &
+  env "$@" BIND="127.0.0.1:$port" LOG_LEVEL=warn "$comptoir" serve >/dev/null 2>&1 &
   pids+=($!)
   wait_http_ok "http://127.0.0.1:$port/health/ready" 60
 }

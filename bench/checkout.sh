@@ -12,7 +12,7 @@ duration=${DURATION:-20}
 clients=${CLIENTS:-64}
 hot=${HOT:-10}
 
-cargo build --release --quiet -p comptoir-server --bin comptoir
+build_comptoir
 build_loadtest
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
@@ -20,13 +20,13 @@ trap cleanup EXIT
 
 export DATABASE_URL=$PG_SERVER_URL/comptoir_bench_checkout
 psql "$PG_SERVER_URL/postgres" -qX -c "DROP DATABASE IF EXISTS comptoir_bench_checkout WITH (FORCE)" >/dev/null
-target/release/comptoir seed --demo >/dev/null
-COMPTOIR_ADMIN_PASSWORD='bench: crêpes au sarrasin' target/release/comptoir admin create --email bench@comptoir.localhost >/dev/null
+"$comptoir" seed --demo >/dev/null
+COMPTOIR_ADMIN_PASSWORD='bench: crêpes au sarrasin' "$comptoir" admin create --email bench@comptoir.localhost >/dev/null
 
 port=$(free_port)
 base="http://127.0.0.1:$port"
 env BIND="127.0.0.1:$port" LOG_LEVEL=warn DATABASE_MAX_CONNECTIONS=${DATABASE_MAX_CONNECTIONS:-20} \
-  target/release/comptoir serve >/dev/null 2>&1 &
+  "$comptoir" serve >/dev/null 2>&1 &
 pids+=($!)
 wait_http_ok "$base/health/ready" 60
 
@@ -48,5 +48,5 @@ echo "machine: $(nproc) cores, load $(machine_load)"
 target/release/comptoir-loadtest --base-url "$base" checkout --clients "$clients" --seconds 3 --variants "$list" >/dev/null # warm up
 target/release/comptoir-loadtest --base-url "$base" checkout --clients "$clients" --seconds "$duration" --variants "$list"
 target/release/comptoir-loadtest --base-url "$base" checkout --clients "$clients" --seconds "$duration" --hot "$hot" --variants "$list"
-target/release/comptoir inventory verify >/dev/null && echo "stock and ledger agree after the run"
+"$comptoir" inventory verify >/dev/null && echo "stock and ledger agree after the run"
 echo "load after: $(machine_load)"

@@ -7,6 +7,16 @@ export DATABASE_URL=${BENCH_DATABASE_URL:-$PG_SERVER_URL/comptoir_bench}
 export LOG_FORMAT=json LOG_LEVEL=${LOG_LEVEL:-info}
 unset REDIS_URL
 
+# The server: COMPTOIR_BIN names a binary built beforehand (to measure two
+# builds one after the other in one sitting, as bench/README.md shows);
+# otherwise this checkout's, built in release.
+comptoir=${COMPTOIR_BIN:-target/release/comptoir}
+build_comptoir() {
+  if [ -z "${COMPTOIR_BIN:-}" ]; then
+    cargo build --release --quiet -p comptoir-server --bin comptoir
+  fi
+}
+
 need() { # need COMMAND DEBIAN_PACKAGE
   command -v "$1" >/dev/null && return
   echo "installing $2 (Debian package) for $1" >&2
@@ -63,7 +73,7 @@ wrk_figures() {
 fresh_stocked_demo() { # fresh_stocked_demo NAME NOTE
   export DATABASE_URL=$PG_SERVER_URL/$1
   psql "$PG_SERVER_URL/postgres" -qX -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null
-  target/release/comptoir seed --demo >/dev/null
+  "$comptoir" seed --demo >/dev/null
   psql "$DATABASE_URL" -qX -v ON_ERROR_STOP=1 -v note="$2" <<'SQL' >/dev/null
 WITH moved AS (
   INSERT INTO stock_movements (id, variant_id, location_id, kind, on_hand_delta, reserved_delta, note)
@@ -83,6 +93,6 @@ catalog_db() { # catalog_db SIZE
   have=$(psql "$DATABASE_URL" -Atqc "SELECT count(*) FROM products WHERE slug LIKE 'gen-%'" 2>/dev/null || echo 0)
   if [ "$have" -lt "$1" ]; then
     echo "seeding $1 products (once)..." >&2
-    target/release/comptoir seed --demo --products "$1" >/dev/null
+    "$comptoir" seed --demo --products "$1" >/dev/null
   fi
 }

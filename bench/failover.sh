@@ -11,7 +11,7 @@ users=${USERS:-200}
 think=${THINK_MS:-200}
 ulimit -n 65536 2>/dev/null || true
 
-cargo build --release --quiet -p comptoir-server --bin comptoir
+build_comptoir
 build_loadtest
 # Plenty of stock: this run is about failures, not shortages.
 fresh_stocked_demo comptoir_bench_failover "failover bench"
@@ -41,5 +41,5 @@ duplicated=$(psql "$DATABASE_URL" -Atqc "SELECT count(*) FROM (SELECT checkout_s
   WHERE checkout_key IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1) d")
 unpaid=$(psql "$DATABASE_URL" -Atqc "SELECT count(*) FROM orders WHERE status <> 'paid'")
 echo "orders acknowledged: $acked (answers: $total_acked), missing from the database: $missing, keys with two orders: $duplicated, not paid: $unpaid"
-target/release/comptoir inventory verify >/dev/null && echo "stock and ledger agree"
+"$comptoir" inventory verify >/dev/null && echo "stock and ledger agree"
 rm -f "$log"

@@ -13,7 +13,7 @@ users_list=${USERS_LIST:-"100 1000"}
 think=${THINK_MS:-1000}
 ulimit -n 65536 2>/dev/null || true
 
-cargo build --release --quiet -p comptoir-server --bin comptoir
+build_comptoir
 build_loadtest
 pids=()
 cleanup() {
@@ -27,7 +27,7 @@ fresh_stocked_demo comptoir_bench_load "load bench"
 
 port=$(free_port)
 base="http://127.0.0.1:$port"
-env BIND="127.0.0.1:$port" LOG_LEVEL=warn DATABASE_MAX_CONNECTIONS=20 target/release/comptoir serve >/dev/null 2>&1 &
+env BIND="127.0.0.1:$port" LOG_LEVEL=warn DATABASE_MAX_CONNECTIONS=20 "$comptoir" serve >/dev/null 2>&1 &
 pids+=($!)
 wait_http_ok "$base/health/ready" 60
 
@@ -48,4 +48,4 @@ kill "${pids[-1]}"
 PORTS="18081 18082 18083" HTTPS_PORT=8443 LOG_LEVEL=warn scripts/cluster.sh up >/dev/null
 run cluster https://localhost:8443 --insecure
 scripts/cluster.sh down >/dev/null
-target/release/comptoir inventory verify >/dev/null && echo "stock and ledger agree after the runs"
+"$comptoir" inventory verify >/dev/null && echo "stock and ledger agree after the runs"

@@ -15,7 +15,7 @@ rounds=${ROUNDS:-5}
 need wrk wrk
 
 cargo build --release --quiet -p comptoir-server --bin comptoir --example middleware_bench
-target/release/comptoir migrate >/dev/null
+"$comptoir" migrate >/dev/null
 full=127.0.0.1:$(free_port)
 bare=127.0.0.1:$(free_port)
 server_cpus="" client_cpus=""

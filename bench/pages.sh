@@ -15,7 +15,7 @@ duration=${DURATION:-10}
 size=${SIZE:-10000}
 need wrk wrk
 
-cargo build --release --quiet -p comptoir-server --bin comptoir
+build_comptoir
 lua=$(mktemp -d)
 pids=()
 cleanup() {
@@ -54,7 +54,7 @@ LUA
 
 port=$(free_port)
 base="http://127.0.0.1:$port"
-env BIND="127.0.0.1:$port" LOG_LEVEL=warn target/release/comptoir serve >/dev/null 2>&1 &
+env BIND="127.0.0.1:$port" LOG_LEVEL=warn "$comptoir" serve >/dev/null 2>&1 &
 pids+=($!)
 wait_http_ok "$base/health/ready" 60
 
