@@ -50,6 +50,7 @@ pub struct ListUsersQuery {
     /// Part of an email or a name.
     pub q: Option<String>,
     /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -69,6 +69,7 @@ pub struct StockQuery {
     /// Only levels whose available stock is under their reorder point.
     pub below_reorder_point: Option<bool>,
     /// 1 to 100, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -151,10 +152,11 @@ pub struct AdjustmentRequest {
     pub location_id: Uuid,
     pub variant_id: Uuid,
     /// Units added (positive) or taken away (negative); not zero.
-    #[schema(example = 12)]
+    #[schema(example = 12, minimum = -1_000_000, maximum = 1_000_000)]
     pub delta: i32,
     pub reason: AdjustmentReason,
     /// Up to 500 characters.
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 
@@ -311,6 +313,7 @@ pub struct MovementQuery {
     pub variant: Option<Uuid>,
     pub location: Option<Uuid>,
     /// 1 to 100, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -334,9 +337,10 @@ pub async fn list_movements(ctx: &Context, reach: &Reach, query: &MovementQuery)
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ThresholdsRequest {
-    #[schema(example = 4)]
+    #[schema(example = 4, minimum = 0, maximum = 1_000_000)]
     pub reorder_point: i32,
-    #[schema(example = 12)]
+    /// At least the reorder point.
+    #[schema(example = 12, minimum = 0, maximum = 1_000_000)]
     pub target_level: i32,
 }
 
@@ -478,6 +482,7 @@ pub struct ReservationQuery {
     /// `active`, `released`, `committed` or `expired`.
     pub status: Option<String>,
     /// 1 to 100, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

@@ -149,6 +149,7 @@ fn user_id(acting: &Acting<'_>) -> Option<Uuid> {
 pub struct TransferLineRequest {
     pub variant_id: Uuid,
     /// 1 to 100,000 units.
+    #[schema(minimum = 1, maximum = 100_000)]
     pub quantity: i32,
 }
 
@@ -159,7 +160,9 @@ pub struct TransferRequest {
     pub source_location_id: Uuid,
     pub destination_location_id: Uuid,
     /// 1 to 500 lines, one per variant.
+    #[schema(min_items = 1, max_items = 500)]
     pub lines: Vec<TransferLineRequest>,
+    #[schema(max_length = 500)]
     pub note: Option<String>,
     /// `draft` (default) or `requested`.
     pub status: Option<String>,
@@ -297,6 +300,7 @@ pub struct TransferQuery {
     /// Transfers from or to this location.
     pub location: Option<Uuid>,
     /// 1 to 100, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -485,9 +489,11 @@ pub async fn ship_transfer(
 pub struct ReceivedLine {
     pub variant_id: Uuid,
     /// Units put on the shelf.
+    #[schema(minimum = 0)]
     pub received_quantity: i32,
     /// Units that arrived damaged; default 0.
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub damaged_quantity: i32,
 }
 
@@ -616,8 +622,10 @@ pub struct SuggestionList {
 pub struct SuggestionQuery {
     pub location: Uuid,
     /// The sales period, 1 to 365 days; default 28.
+    #[param(minimum = 1, maximum = 365)]
     pub days: Option<u32>,
     /// Days until stock asked for is on the shelf, 0 to 60; default 3.
+    #[param(minimum = 0, maximum = 60)]
     pub lead_time_days: Option<u32>,
 }
 
@@ -731,7 +739,11 @@ pub struct ReplenishRequest {
     pub source_location_id: Option<Uuid>,
     /// Only these variants; default every suggestion.
     pub variant_ids: Option<Vec<Uuid>>,
+    /// The sales period, 1 to 365 days; default 28.
+    #[schema(minimum = 1, maximum = 365)]
     pub days: Option<u32>,
+    /// 0 to 60 days; default 3.
+    #[schema(minimum = 0, maximum = 60)]
     pub lead_time_days: Option<u32>,
 }
 

@@ -112,9 +112,14 @@ pub async fn list(ctx: &Context, query: &OrderFilter<'_>) -> Result<OrderList, A
 pub struct TransitionRequest {
     /// `paid` (a bank transfer received), `processing`, `shipped`,
     /// `delivered` or `cancelled`. Refunds go through `/refunds`.
+    #[schema(pattern = "^(paid|processing|shipped|delivered|cancelled)$")]
     pub to: String,
+    /// Up to 200 characters, as are the tracking number and the note.
+    #[schema(max_length = 200)]
     pub carrier: Option<String>,
+    #[schema(max_length = 200)]
     pub tracking_number: Option<String>,
+    #[schema(max_length = 200)]
     pub note: Option<String>,
 }
 
@@ -373,6 +378,7 @@ async fn refund_money(
 #[serde(deny_unknown_fields)]
 pub struct RefundLine {
     pub line_id: Uuid,
+    #[schema(minimum = 1)]
     pub quantity: i32,
 }
 
@@ -382,10 +388,13 @@ pub struct RefundRequestBody {
     /// Lines given back: each refunded at its unit price.
     pub lines: Option<Vec<RefundLine>>,
     /// Or an amount (a gesture, shipping): exclusive with `lines`.
+    #[schema(minimum = 1)]
     pub amount_minor: Option<i64>,
     /// Whether the returned units go back into stock (with `lines`).
     #[serde(default)]
     pub restock: bool,
+    /// 1 to 500 characters.
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 

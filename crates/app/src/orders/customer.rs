@@ -290,6 +290,7 @@ pub async fn invoice(
 #[serde(deny_unknown_fields)]
 pub struct CancelRequest {
     /// Why, in the customer's words: at most 500 characters.
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 

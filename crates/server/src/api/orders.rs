@@ -33,6 +33,7 @@ pub type State = axum::extract::State<crate::app::AppState>;
 #[into_params(parameter_in = Query)]
 pub struct MyOrdersQuery {
     /// 1 to 100; 20 by default.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

@@ -25,13 +25,15 @@ pub use comptoir_app::orders::admin::{
 #[into_params(parameter_in = Query)]
 pub struct AdminOrdersQuery {
     pub status: Option<String>,
-    /// An order number (`CMD-2026-000123`) or part of an email.
+    /// An order number (`CMD-2026-000123`) or part of an email; up to 100 characters.
+    #[param(max_length = 100)]
     pub q: Option<String>,
     /// Placed at or after (RFC 3339).
     pub from: Option<String>,
     /// Placed before (RFC 3339).
     pub to: Option<String>,
     /// 1 to 100; 50 by default.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
