@@ -74,6 +74,8 @@ pub struct AddressList {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddressRequest {
+    /// Up to 50 characters: "Maison", "Bureau".
+    #[schema(max_length = 50)]
     pub label: Option<String>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,

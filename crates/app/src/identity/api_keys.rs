@@ -54,10 +54,12 @@ impl From<db::ApiKey> for ApiKeyView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
-    #[schema(example = "ERP sync")]
+    /// 1 to 100 characters.
+    #[schema(example = "ERP sync", max_length = 100)]
     pub name: String,
     /// `catalog:read`, `catalog:write`, `inventory:read`, `inventory:write`,
     /// `orders:read`, `orders:write`, `customers:read`, `reports:read`.
+    #[schema(min_items = 1)]
     pub scopes: Vec<String>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub expires_at: Option<OffsetDateTime>,

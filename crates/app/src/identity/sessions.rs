@@ -18,14 +18,14 @@ use crate::error::{AppError, ErrorKind};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RegisterRequest {
-    #[schema(example = "anne.kerjean@exemple.fr")]
+    #[schema(example = "anne.kerjean@exemple.fr", max_length = 254)]
     pub email: String,
     /// 12 to 128 characters, not too guessable; no composition rules.
-    #[schema(example = "galettes marées phare brumeux")]
+    #[schema(example = "galettes marées phare brumeux", min_length = 12, max_length = 128)]
     pub password: String,
-    #[schema(example = "Anne")]
+    #[schema(example = "Anne", min_length = 1, max_length = 100)]
     pub first_name: String,
-    #[schema(example = "Kerjean")]
+    #[schema(example = "Kerjean", min_length = 1, max_length = 100)]
     pub last_name: String,
 }
 

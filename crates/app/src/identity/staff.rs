@@ -23,7 +23,10 @@ use crate::platform::{decode_cursor, encode_cursor};
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleRequest {
-    #[schema(example = "manager")]
+    #[schema(
+        example = "manager",
+        pattern = "^(admin|manager|cashier|b2b_buyer|b2b_admin|customer)$"
+    )]
     pub role: String,
     pub store_id: Option<Uuid>,
     pub company_id: Option<Uuid>,
@@ -100,11 +103,17 @@ pub async fn list_users(ctx: &Context, query: &ListUsersQuery) -> Result<Account
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
+    #[schema(max_length = 254)]
     pub email: String,
+    /// 12 to 128 characters, not too guessable.
+    #[schema(min_length = 12, max_length = 128)]
     pub password: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub first_name: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub last_name: String,
     /// At least one role, each with its scope.
+    #[schema(min_items = 1)]
     pub roles: Vec<RoleRequest>,
 }
 
