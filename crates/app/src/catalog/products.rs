@@ -23,16 +23,22 @@ use crate::error::{AppError, FieldError};
 pub struct ProductRequest {
     #[schema(example = "Barrique bordelaise 225 L chêne français")]
     pub name: Option<String>,
+    #[schema(max_length = 120)]
     pub slug: Option<String>,
+    /// Markdown, up to 20,000 characters.
+    #[schema(max_length = 20_000)]
     pub description: Option<String>,
     #[serde(default, deserialize_with = "crate::error::double_option")]
     #[schema(value_type = Option<String>)]
     pub brand: Option<Option<String>>,
+    #[schema(pattern = "^(draft|active|archived)$")]
     pub status: Option<String>,
+    #[schema(pattern = "^(standard|intermediate|reduced|super_reduced)$")]
     pub tax_class: Option<String>,
     #[serde(default, deserialize_with = "crate::error::double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub category_id: Option<Option<Uuid>>,
+    #[schema(max_items = 20)]
     pub image_urls: Option<Vec<String>>,
     #[schema(value_type = Option<Object>)]
     pub attributes: Option<Map<String, Value>>,

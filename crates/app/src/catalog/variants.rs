@@ -18,15 +18,20 @@ use crate::error::{AppError, FieldError};
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VariantRequest {
+    /// Letters, digits, `-`, `_` and `.`; up to 64 characters.
+    #[schema(max_length = 64)]
     pub sku: Option<String>,
+    #[schema(max_items = 5)]
     pub options: Option<Vec<OptionPair>>,
     #[serde(default, deserialize_with = "crate::error::double_option")]
     #[schema(value_type = Option<String>)]
     pub ean13: Option<Option<String>>,
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
     pub price_minor: Option<i64>,
     #[serde(default, deserialize_with = "crate::error::double_option")]
     #[schema(value_type = Option<i64>)]
     pub compare_at_price_minor: Option<Option<i64>>,
+    #[schema(minimum = 0, maximum = 10_000_000)]
     pub weight_grams: Option<i32>,
     pub position: Option<i32>,
 }
