@@ -14,6 +14,7 @@ use comptoir_domain::identity::{Grant, Role};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use uuid::Uuid;
 
 use crate::app::AppState;
@@ -26,10 +27,21 @@ pub use comptoir_app::identity::{Account, Origin, RoleView, SecurityEvent, parse
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleRequest {
-    #[schema(example = "manager")]
+    #[schema(schema_with = role_schema)]
     pub role: String,
+    /// For `manager` and `cashier` only, who hold over one store.
     pub store_id: Option<Uuid>,
+    /// For `b2b_buyer` and `b2b_admin` only, who hold over one company.
     pub company_id: Option<Uuid>,
+}
+
+/// `role` as the document states it: one of [`Role::ALL`].
+fn role_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(Role::ALL.map(Role::as_str)))
+        .examples(["manager"])
+        .build()
 }
 
 impl RoleRequest {

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{Array, ArrayBuilder, ObjectBuilder, Type};
 use uuid::Uuid;
 
 use super::{SecurityEvent, State, record};
@@ -60,13 +61,27 @@ impl From<db::ApiKey> for ApiKeyView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
-    #[schema(example = "ERP sync")]
+    #[schema(example = "ERP sync", min_length = 1, max_length = 100)]
     pub name: String,
-    /// `catalog:read`, `catalog:write`, `inventory:read`, `inventory:write`,
-    /// `orders:read`, `orders:write`, `customers:read`, `reports:read`.
+    #[schema(schema_with = scopes_schema)]
     pub scopes: Vec<String>,
+    /// In the future.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub expires_at: Option<OffsetDateTime>,
+}
+
+/// `scopes` as the document states them: at least one of [`ApiScope::ALL`]
+/// (a scope given twice counts once).
+fn scopes_schema() -> Array {
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(ApiScope::ALL.map(ApiScope::as_str))),
+        )
+        .min_items(Some(1))
+        .examples([json!(["catalog:read", "inventory:write"])])
+        .build()
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -31,6 +31,7 @@ pub struct ListUsersQuery {
     /// Part of an email or a name.
     pub q: Option<String>,
     /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -98,11 +99,18 @@ pub async fn list_users(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
+    #[schema(max_length = 254)] // Email::MAX_LEN
     pub email: String,
+    /// 12 to 128 characters, not too guessable; no composition rules.
+    #[schema(min_length = 12, max_length = 128)] // NewPassword::MIN_CHARS, MAX_CHARS
     pub password: String,
+    // parse_name: 1 to 100 characters, no control characters.
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub first_name: String,
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub last_name: String,
     /// At least one role, each with its scope.
+    #[schema(min_items = 1)]
     pub roles: Vec<RoleRequest>,
 }
 
