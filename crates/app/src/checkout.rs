@@ -28,28 +28,59 @@ use crate::platform::idempotency::{
 };
 use crate::shipping::{ShippingKind, options_for};
 
+// The bounds are those of the domain's PostalAddress::parse (NAME_MAX,
+// COMPANY_MAX, LINE_MAX, CITY_MAX, parse_postal_code, parse_country,
+// parse_phone); text parts refuse control characters. Orders answer the
+// address as it was stored, within the same bounds.
 /// A postal address as given at checkout.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct AddressInput {
-    #[schema(example = "Maëlys")]
+    #[schema(
+        example = "Maëlys",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub first_name: String,
-    #[schema(example = "Le Gall")]
+    #[schema(
+        example = "Le Gall",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub last_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub company: Option<String>,
-    #[schema(example = "12 rue de Siam")]
+    #[schema(
+        example = "12 rue de Siam",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub line1: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub line2: Option<String>,
-    #[schema(example = "29200")]
+    /// Five digits for France (and its overseas departments and
+    /// collectivities, and Monaco).
+    #[schema(example = "29200", pattern = r"^[A-Za-z0-9 -]{2,10}$")]
     pub postal_code: String,
-    #[schema(example = "Brest")]
+    #[schema(
+        example = "Brest",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub city: String,
-    /// ISO 3166-1 alpha-2.
-    #[schema(example = "FR")]
+    /// An assigned ISO 3166-1 alpha-2 code.
+    #[schema(example = "FR", pattern = r"^[A-Za-z]{2}$")]
     pub country: String,
+    /// 6 to 15 digits, with spaces, dots, dashes or brackets between them
+    /// and an optional leading `+`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^$|^\+?[ .()-]*([0-9][ .()-]*){6,15}$")]
     pub phone: Option<String>,
 }
 
@@ -59,7 +90,11 @@ pub struct AddressInput {
 pub enum PaymentMethodInput {
     /// A card token from the gateway (never a card number). With the test
     /// gateway: `tok_visa`, `tok_chargeDeclined`, `tok_threeDSecure`.
-    Card { token: String },
+    Card {
+        // token_error: 1 to 255 bytes, no spaces or control characters.
+        #[schema(min_length = 1, max_length = 255, pattern = r"^[^\s\x00-\x1F\x7F-\x9F]+$")]
+        token: String,
+    },
     /// Paid by transfer: the order waits in `awaiting_payment` until an
     /// administrator records the transfer.
     BankTransfer,
@@ -69,12 +104,13 @@ pub enum PaymentMethodInput {
 #[serde(deny_unknown_fields)]
 pub struct CheckoutRequest {
     pub cart_id: Uuid,
+    #[schema(max_length = 254)] // Email::MAX_LEN
     pub email: String,
     pub shipping_address: AddressInput,
     /// The shipping address when absent.
     pub billing_address: Option<AddressInput>,
     /// An `id` from `GET /api/v1/carts/{id}/shipping-options`.
-    #[schema(example = "colissimo")]
+    #[schema(example = "colissimo", min_length = 1, max_length = 100)] // as `check` reads it
     pub shipping_option_id: String,
     pub payment_method: PaymentMethodInput,
 }

@@ -39,8 +39,10 @@ impl ShippingKind {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct WeightTier {
     /// Carts up to this weight, in grams.
+    #[schema(minimum = 1, maximum = 10_000_000)] // as api::shipping checks tiers
     pub max_grams: i64,
     /// VAT included, in cents.
+    #[schema(minimum = 0, maximum = 100_000_000)] // api::shipping's MAX_PRICE
     pub price_minor: i64,
 }
 

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
 use uuid::Uuid;
 
 use super::rules::{RuleCache, check_product_attributes};
@@ -21,28 +22,61 @@ use crate::error::{AppError, FieldError};
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductRequest {
-    #[schema(example = "Barrique bordelaise 225 L chêne français")]
+    // parse_title: 1 to 200 characters, no control characters.
+    #[schema(
+        example = "Barrique bordelaise 225 L chêne français",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub name: Option<String>,
-    #[schema(max_length = 120)]
+    // Slug::parse, Slug::MAX_LEN.
+    #[schema(max_length = 120, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub slug: Option<String>,
-    /// Markdown, up to 20,000 characters.
-    #[schema(max_length = 20_000)]
+    /// Markdown.
+    #[schema(max_length = 20000)] // MAX_DESCRIPTION_CHARS
     pub description: Option<String>,
     #[serde(default, deserialize_with = "crate::error::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub brand: Option<Option<String>>,
-    #[schema(pattern = "^(draft|active|archived)$")]
+    #[schema(schema_with = status_schema)]
     pub status: Option<String>,
-    #[schema(pattern = "^(standard|intermediate|reduced|super_reduced)$")]
+    #[schema(schema_with = tax_class_schema)]
     pub tax_class: Option<String>,
     #[serde(default, deserialize_with = "crate::error::double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub category_id: Option<Option<Uuid>>,
-    #[schema(max_items = 20)]
+    /// Absolute `http(s)` URLs or paths on this site, at most 2000 bytes each.
+    // parse_image_url; the length and pattern are the items'.
+    #[schema(
+        max_items = 20,
+        max_length = 2000,
+        pattern = r"^(https?://|/(?!/))[^\s\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub image_urls: Option<Vec<String>>,
     #[schema(value_type = Option<Object>)]
     pub attributes: Option<Map<String, Value>>,
+    #[schema(max_items = 250)]
     pub variants: Option<Vec<VariantRequest>>,
+}
+
+/// `status` as the document states it: a [`ProductStatus`], or `null`
+/// (unchanged).
+fn status_schema() -> Object {
+    one_of_or_null(ProductStatus::ALL.map(ProductStatus::as_str))
+}
+
+/// `tax_class` as the document states it: a [`TaxClass`], or `null`
+/// (unchanged).
+fn tax_class_schema() -> Object {
+    one_of_or_null(TaxClass::ALL.map(TaxClass::as_str))
+}
+
+fn one_of_or_null<const N: usize>(values: [&'static str; N]) -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some(values.into_iter().map(Some).chain([None])))
+        .build()
 }
 
 pub const MAX_DESCRIPTION_CHARS: usize = 20_000;

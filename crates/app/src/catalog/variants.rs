@@ -18,18 +18,21 @@ use crate::error::{AppError, FieldError};
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VariantRequest {
-    /// Letters, digits, `-`, `_` and `.`; up to 64 characters.
-    #[schema(max_length = 64)]
+    /// Kept upper case: `run-42` and `RUN-42` are the same SKU.
+    #[schema(min_length = 1, max_length = 64, pattern = r"^[A-Za-z0-9._-]+$")] // Sku::parse, Sku::MAX_LEN
     pub sku: Option<String>,
     #[schema(max_items = 5)]
     pub options: Option<Vec<OptionPair>>,
+    /// 13 digits, the last the GS1 check digit.
     #[serde(default, deserialize_with = "crate::error::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{13}$")] // Ean13::parse
     pub ean13: Option<Option<String>>,
-    #[schema(minimum = 0, maximum = 1_000_000_000)]
+    /// Euro cents, VAT included.
+    #[schema(minimum = 0, maximum = 1_000_000_000)] // parse_price_minor, MAX_PRICE_MINOR
     pub price_minor: Option<i64>,
+    /// The former price, shown struck through: above `price_minor`.
     #[serde(default, deserialize_with = "crate::error::double_option")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 1_000_000_000)] // MAX_PRICE_MINOR
     pub compare_at_price_minor: Option<Option<i64>>,
     #[schema(minimum = 0, maximum = 10_000_000)]
     pub weight_grams: Option<i32>,

@@ -69,22 +69,39 @@ pub struct AddressList {
     pub items: Vec<AddressView>,
 }
 
+// The bounds are those of `apply` (the label) and of the domain's
+// PostalAddress::parse (NAME_MAX, COMPANY_MAX, LINE_MAX, CITY_MAX,
+// parse_postal_code, parse_country, parse_phone); text parts refuse
+// control characters.
 /// A new address, or the fields to change (on `PATCH`, absent fields stay;
 /// an empty string clears an optional one).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddressRequest {
-    /// Up to 50 characters: "Maison", "Bureau".
-    #[schema(max_length = 50)]
+    #[schema(max_length = 50, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub label: Option<String>,
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub first_name: Option<String>,
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub last_name: Option<String>,
+    #[schema(max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub company: Option<String>,
+    #[schema(min_length = 1, max_length = 200, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub line1: Option<String>,
+    #[schema(max_length = 200, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub line2: Option<String>,
+    /// Five digits for France (and its overseas departments and
+    /// collectivities, and Monaco).
+    #[schema(pattern = r"^[A-Za-z0-9 -]{2,10}$")]
     pub postal_code: Option<String>,
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub city: Option<String>,
+    /// An assigned ISO 3166-1 alpha-2 code, such as FR.
+    #[schema(pattern = r"^[A-Za-z]{2}$")]
     pub country: Option<String>,
+    /// 6 to 15 digits, with spaces, dots, dashes or brackets between them
+    /// and an optional leading `+`. Stored encrypted.
+    #[schema(pattern = r"^$|^\+?[ .()-]*([0-9][ .()-]*){6,15}$")]
     pub phone: Option<String>,
     pub is_default_shipping: Option<bool>,
     pub is_default_billing: Option<bool>,

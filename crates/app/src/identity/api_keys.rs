@@ -55,12 +55,11 @@ impl From<db::ApiKey> for ApiKeyView {
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
     /// 1 to 100 characters.
-    #[schema(example = "ERP sync", max_length = 100)]
+    #[schema(example = "ERP sync", min_length = 1, max_length = 100)]
     pub name: String,
-    /// `catalog:read`, `catalog:write`, `inventory:read`, `inventory:write`,
-    /// `orders:read`, `orders:write`, `customers:read`, `reports:read`.
-    #[schema(min_items = 1)]
+    #[schema(schema_with = scopes_schema)]
     pub scopes: Vec<String>,
+    /// In the future.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub expires_at: Option<OffsetDateTime>,
 }
@@ -172,4 +171,19 @@ pub async fn revoke_api_key(ctx: &Context, admin: Uuid, origin: Origin<'_>, id: 
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// `scopes` as the document states them: at least one of [`ApiScope::ALL`]
+/// (a scope given twice counts once).
+fn scopes_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(ApiScope::ALL.map(ApiScope::as_str))),
+        )
+        .min_items(Some(1))
+        .examples([json!(["catalog:read", "inventory:write"])])
+        .build()
 }

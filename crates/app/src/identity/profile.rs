@@ -108,9 +108,15 @@ pub async fn revoke_session(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeRequest {
+    // parse_name: 1 to 100 characters, no control characters.
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub first_name: Option<String>,
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub last_name: Option<String>,
-    /// A phone number; an empty string removes it. Stored encrypted.
+    /// A phone number: 6 to 15 digits, with spaces, dots, dashes or
+    /// brackets between them and an optional leading `+`; an empty string
+    /// removes it. Stored encrypted.
+    #[schema(pattern = r"^$|^\+?[ .()-]*([0-9][ .()-]*){6,15}$")] // parse_phone
     pub phone: Option<String>,
 }
 

@@ -100,6 +100,8 @@ pub async fn request_password_reset(state: &Context, request: PasswordResetReque
 pub struct PasswordResetConfirm {
     /// The token from the email.
     pub token: String,
+    /// 12 to 128 characters, not too guessable; no composition rules.
+    #[schema(min_length = 12, max_length = 128)] // NewPassword::MIN_CHARS, NewPassword::MAX_CHARS
     pub new_password: String,
 }
 

@@ -18,14 +18,26 @@ use crate::error::{AppError, ErrorKind};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RegisterRequest {
-    #[schema(example = "anne.kerjean@exemple.fr", max_length = 254)]
+    #[schema(example = "anne.kerjean@exemple.fr", max_length = 254)] // Email::MAX_LEN
     pub email: String,
     /// 12 to 128 characters, not too guessable; no composition rules.
+    // NewPassword::MIN_CHARS, NewPassword::MAX_CHARS
     #[schema(example = "galettes marées phare brumeux", min_length = 12, max_length = 128)]
     pub password: String,
-    #[schema(example = "Anne", min_length = 1, max_length = 100)]
+    // parse_name: 1 to 100 characters, no control characters.
+    #[schema(
+        example = "Anne",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub first_name: String,
-    #[schema(example = "Kerjean", min_length = 1, max_length = 100)]
+    #[schema(
+        example = "Kerjean",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub last_name: String,
 }
 

@@ -23,13 +23,22 @@ use crate::platform::{decode_cursor, encode_cursor};
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleRequest {
-    #[schema(
-        example = "manager",
-        pattern = "^(admin|manager|cashier|b2b_buyer|b2b_admin|customer)$"
-    )]
+    #[schema(schema_with = role_schema)]
     pub role: String,
+    /// For `manager` and `cashier` only, who hold over one store.
     pub store_id: Option<Uuid>,
+    /// For `b2b_buyer` and `b2b_admin` only, who hold over one company.
     pub company_id: Option<Uuid>,
+}
+
+/// `role` as the document states it: one of [`Role::ALL`].
+fn role_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(Role::ALL.map(Role::as_str)))
+        .examples(["manager"])
+        .build()
 }
 
 impl RoleRequest {
@@ -108,9 +117,10 @@ pub struct CreateUserRequest {
     /// 12 to 128 characters, not too guessable.
     #[schema(min_length = 12, max_length = 128)]
     pub password: String,
-    #[schema(min_length = 1, max_length = 100)]
+    // parse_name: 1 to 100 characters, no control characters.
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub first_name: String,
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 100, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$")]
     pub last_name: String,
     /// At least one role, each with its scope.
     #[schema(min_items = 1)]

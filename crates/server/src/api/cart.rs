@@ -86,7 +86,7 @@ pub async fn get_cart(
 pub struct AddItemRequest {
     pub variant_id: Uuid,
     /// 1 to 99; added to what the cart already holds of it (at most 99 in all).
-    #[schema(minimum = 1, maximum = 99)]
+    #[schema(minimum = 1, maximum = 99)] // MAX_QUANTITY
     pub quantity: i32,
 }
 
@@ -94,7 +94,7 @@ pub struct AddItemRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateItemRequest {
     /// 1 to 99.
-    #[schema(minimum = 1, maximum = 99)]
+    #[schema(minimum = 1, maximum = 99)] // MAX_QUANTITY
     pub quantity: i32,
 }
 

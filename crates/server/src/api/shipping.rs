@@ -66,19 +66,28 @@ pub struct ShippingMethodList {
     pub items: Vec<ShippingMethodView>,
 }
 
+// The bounds are those of `apply_request`.
 /// A new method (`code`, `name` and `kind` required), or the fields to change.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShippingMethodRequest {
+    #[schema(min_length = 2, max_length = 32, pattern = r"^[a-z0-9][a-z0-9_-]*$")]
     pub code: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     pub kind: Option<ShippingKind>,
+    /// For `flat` and `click_and_collect`, VAT included, in cents.
+    #[schema(minimum = 0, maximum = 100_000_000)] // MAX_PRICE
     pub price_minor: Option<i64>,
+    /// For `weight_tiers`, ascending by `max_grams`.
+    #[schema(max_items = 20)]
     pub tiers: Option<Vec<WeightTier>>,
     /// `null` removes the threshold.
     #[serde(default, deserialize_with = "crate::extract::double_option")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 100_000_000)] // MAX_PRICE
     pub free_above_minor: Option<Option<i64>>,
+    /// Assigned ISO 3166-1 alpha-2 codes, such as FR.
+    #[schema(min_items = 1, max_items = 250, pattern = r"^[A-Za-z]{2}$")]
     pub countries: Option<Vec<String>>,
     pub active: Option<bool>,
     pub position: Option<i32>,
@@ -383,8 +392,12 @@ pub struct ShippingOptionList {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct OptionsQuery {
-    /// ISO 3166-1 alpha-2, such as FR.
+    /// An assigned ISO 3166-1 alpha-2 code, such as FR.
+    #[param(pattern = r"^[A-Za-z]{2}$")] // parse_country
     pub country: String,
+    /// Five digits for France (and its overseas departments and
+    /// collectivities, and Monaco).
+    #[param(pattern = r"^[A-Za-z0-9 -]{2,10}$")] // parse_postal_code
     pub postal_code: Option<String>,
 }
 

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
 use uuid::Uuid;
 
 use super::{CatalogChange, IfMatch, State, acting, catalog_reader, catalog_writer, versioned};
@@ -82,17 +83,26 @@ pub struct AttributeTypeList {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttributeTypeRequest {
-    #[schema(example = "previous_content")]
+    // parse_code: 1 to 60 lowercase letters, digits or '_', starting with a letter.
+    #[schema(example = "previous_content", max_length = 60, pattern = r"^[a-z][a-z0-9_]*$")]
     pub name: Option<String>,
-    #[schema(example = "Contenu précédent")]
+    // parse_title: 1 to 200 characters, no control characters.
+    #[schema(
+        example = "Contenu précédent",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub label: Option<String>,
-    #[schema(example = "enum")]
+    #[schema(schema_with = kind_schema)]
     pub kind: Option<String>,
     #[serde(default, deserialize_with = "crate::extract::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = format_schema)]
     pub format: Option<Option<String>>,
+    /// A regular expression (Rust `regex` syntax) the whole value must
+    /// match; text and list attributes only.
     #[serde(default, deserialize_with = "crate::extract::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 256)] // MAX_PATTERN_LEN
     pub pattern: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::extract::double_option")]
     #[schema(value_type = Option<f64>)]
@@ -100,10 +110,33 @@ pub struct AttributeTypeRequest {
     #[serde(default, deserialize_with = "crate::extract::double_option")]
     #[schema(value_type = Option<f64>)]
     pub max: Option<Option<f64>>,
+    /// Enum and list attributes only: each value 1 to 100 characters,
+    /// without `|` or `,`.
+    // MAX_ALLOWED_VALUES; the items' length and pattern as AttributeRule::compile checks them.
+    #[schema(max_items = 200, min_length = 1, max_length = 100, pattern = r"^[^|,]*$")]
     pub allowed_values: Option<Vec<String>>,
     #[serde(default, deserialize_with = "crate::extract::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 20)]
     pub unit: Option<Option<String>>,
+}
+
+/// `kind` as the document states it: an [`AttributeKind`], or `null`
+/// (unchanged).
+fn kind_schema() -> Object {
+    one_of_or_null(AttributeKind::ALL.map(AttributeKind::as_str))
+}
+
+/// `format` as the document states it: an [`AttributeFormat`], or `null`
+/// (none).
+fn format_schema() -> Object {
+    one_of_or_null(AttributeFormat::ALL.map(AttributeFormat::as_str))
+}
+
+fn one_of_or_null<const N: usize>(values: [&'static str; N]) -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some(values.into_iter().map(Some).chain([None])))
+        .build()
 }
 
 /// Every attribute type, built-in examples included.

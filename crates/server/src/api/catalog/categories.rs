@@ -81,13 +81,21 @@ pub struct CategoryList {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryRequest {
-    #[schema(example = "Vélos de route")]
+    // parse_title: 1 to 200 characters, no control characters.
+    #[schema(
+        example = "Vélos de route",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub name: Option<String>,
-    #[schema(example = "velos-de-route")]
+    // Slug::parse, Slug::MAX_LEN.
+    #[schema(example = "velos-de-route", max_length = 120, pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub slug: Option<String>,
     #[serde(default, deserialize_with = "crate::extract::double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub parent_id: Option<Option<Uuid>>,
+    #[schema(max_length = 10000)] // apply_details
     pub description: Option<String>,
     pub position: Option<i32>,
 }

@@ -4,6 +4,7 @@
 use axum::extract::RawQuery;
 use axum::http::HeaderMap;
 use axum::response::Response;
+use utoipa::ToSchema;
 
 use super::{CachedBody, State};
 use crate::error::ApiError;
@@ -23,16 +24,22 @@ pub use comptoir_app::catalog::listing::{
     get,
     path = "/api/v1/products",
     tag = "catalog",
+    // The bounds are those of `parse_query` in comptoir_app::catalog::listing
+    // (MAX_Q_CHARS, MAX_PRICE_MINOR).
     params(
-        ("q" = Option<String>, Query, description = "Words to search for (up to 200 characters)"),
+        ("q" = Option<String>, Query, description = "Words to search for (up to 200 characters)",
+         max_length = 200, pattern = r"^[^\x00-\x1F\x7F-\x9F]*$"),
         ("category" = Option<String>, Query, description = "A category slug or id; its subcategories included"),
-        ("brand" = Option<String>, Query, description = "A brand; repeat for several"),
-        ("min_price" = Option<i64>, Query, description = "Lowest price in cents, VAT included"),
-        ("max_price" = Option<i64>, Query, description = "Highest price in cents, VAT included"),
-        ("attr.{code}" = Option<String>, Query, description = "An attribute value, such as attr.wood_type=chene_francais; repeat for several"),
+        ("brand" = Option<String>, Query, description = "A brand; repeat for several", min_length = 1, max_length = 100),
+        ("min_price" = Option<i64>, Query, description = "Lowest price in cents, VAT included",
+         minimum = 0, maximum = 1_000_000_000),
+        ("max_price" = Option<i64>, Query, description = "Highest price in cents, VAT included; at least min_price",
+         minimum = 0, maximum = 1_000_000_000),
+        ("attr.{code}" = Option<String>, Query, description = "An attribute value, such as attr.wood_type=chene_francais; repeat for several (at most 10 attributes)",
+         min_length = 1),
         ("in_stock" = Option<bool>, Query, description = "Only products that can ship now (true) or cannot (false)"),
-        ("sort" = Option<String>, Query, description = "relevance (default; newest without q), price_asc, price_desc, newest"),
-        ("limit" = Option<i64>, Query, description = "1 to 100, default 20"),
+        ("sort" = inline(Option<Sort>), Query, description = "relevance (default; newest without q), price_asc, price_desc, newest"),
+        ("limit" = Option<i64>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100),
         ("cursor" = Option<String>, Query, description = "next_cursor of the previous page"),
     ),
     responses(
@@ -46,6 +53,18 @@ pub async fn list_products(state: State, headers: HeaderMap, RawQuery(raw): RawQ
         list_answer(&state, &raw.unwrap_or_default()).await?,
         &headers,
     ))
+}
+
+// The orders of the list, as `parse_query` reads `sort`; only described
+// (the query is read from the raw string).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[expect(dead_code, reason = "only described in the document, never built")]
+enum Sort {
+    Relevance,
+    PriceAsc,
+    PriceDesc,
+    Newest,
 }
 
 /// A product with its variants, attributes, prices and availability, by

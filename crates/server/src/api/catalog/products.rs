@@ -11,6 +11,7 @@ use comptoir_domain::catalog::ProductStatus;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -169,11 +170,22 @@ pub async fn get_product(state: State, caller: Caller, Path(id): Path<Uuid>) -> 
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AdminProductQuery {
-    /// `draft`, `active` or `archived`.
+    /// Only the products with this status (the schema lists them).
+    #[param(schema_with = status_schema)]
     pub status: Option<String>,
     /// 1 to 100, 20 by default.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
+}
+
+/// `status` as the document states it: one of [`ProductStatus::ALL`].
+fn status_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some("Only the products with this status."))
+        .enum_values(Some(ProductStatus::ALL.map(ProductStatus::as_str)))
+        .build()
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

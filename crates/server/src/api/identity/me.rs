@@ -63,6 +63,8 @@ pub async fn update_me(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ChangePasswordRequest {
     pub current_password: String,
+    /// 12 to 128 characters, not too guessable; no composition rules.
+    #[schema(min_length = 12, max_length = 128)] // NewPassword::MIN_CHARS, MAX_CHARS
     pub new_password: String,
 }
 
