@@ -603,22 +603,10 @@ pub async fn product_detail(state: &Context, id_or_slug: &str) -> Result<Product
     let ids: Vec<Uuid> = detail.variants.iter().map(|v| v.id).collect();
     let stock = state.stock.stock_of(&state.db, &ids).await?;
     for variant in &mut detail.variants {
-        let mine = stock.iter().filter(|s| s.variant_id == variant.id);
-        variant.available_online = mine
-            .clone()
-            .filter(|s| s.ships_online)
-            .map(|s| s.available.max(0))
-            .sum();
-        variant.in_stock = variant.available_online > 0;
-        variant.stores = mine
-            .filter(|s| s.kind == "store" && s.click_and_collect)
-            .map(|s| StoreStock {
-                location_id: s.location_id,
-                code: s.code.clone(),
-                name: s.name.clone(),
-                available: s.available.max(0),
-            })
-            .collect();
+        let (online, stores) = crate::inventory::availability::for_shoppers(&stock, variant.id);
+        variant.available_online = online;
+        variant.in_stock = online > 0;
+        variant.stores = stores;
     }
     detail.available_online = detail.variants.iter().map(|v| v.available_online).sum();
     detail.in_stock = detail.available_online > 0;

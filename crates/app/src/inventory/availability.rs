@@ -52,26 +52,13 @@ pub async fn of_product(ctx: &Context, id: &str) -> Result<ProductAvailability, 
     let variants: Vec<VariantAvailability> = variants
         .into_iter()
         .map(|variant| {
-            let mine = stock.iter().filter(|s| s.variant_id == variant.id);
-            let available_online: i64 = mine
-                .clone()
-                .filter(|s| s.ships_online)
-                .map(|s| s.available.max(0))
-                .sum();
+            let (available_online, stores) = for_shoppers(&stock, variant.id);
             VariantAvailability {
                 variant_id: variant.id,
                 sku: variant.sku,
                 available_online,
                 in_stock: available_online > 0,
-                stores: mine
-                    .filter(|s| s.kind == "store" && s.click_and_collect)
-                    .map(|s| StoreStock {
-                        location_id: s.location_id,
-                        code: s.code.clone(),
-                        name: s.name.clone(),
-                        available: s.available.max(0),
-                    })
-                    .collect(),
+                stores,
             }
         })
         .collect();
@@ -82,4 +69,27 @@ pub async fn of_product(ctx: &Context, id: &str) -> Result<ProductAvailability, 
         in_stock: available_online > 0,
         variants,
     })
+}
+
+/// A variant's stock as shoppers see it: the units that can ship (from
+/// every location that serves online orders) and the units in each store
+/// that offers click and collect. Product pages and the availability
+/// answer both say it this way.
+pub fn for_shoppers(stock: &[catalog_db::StockAtLocation], variant_id: Uuid) -> (i64, Vec<StoreStock>) {
+    let mine = stock.iter().filter(|s| s.variant_id == variant_id);
+    let online = mine
+        .clone()
+        .filter(|s| s.ships_online)
+        .map(|s| s.available.max(0))
+        .sum();
+    let stores = mine
+        .filter(|s| s.kind == "store" && s.click_and_collect)
+        .map(|s| StoreStock {
+            location_id: s.location_id,
+            code: s.code.clone(),
+            name: s.name.clone(),
+            available: s.available.max(0),
+        })
+        .collect();
+    (online, stores)
 }

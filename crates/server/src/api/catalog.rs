@@ -26,7 +26,7 @@ use comptoir_domain::identity::ApiScope;
 use serde::Serialize;
 
 use crate::app::AppState;
-use crate::auth::{Caller, Principal};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::Json;
 use crate::http::RequestContext;
@@ -90,19 +90,12 @@ pub fn versioned<T: Serialize>(status: StatusCode, version: i32, body: T) -> Res
 /// `catalog:write`. The actor is written in the audit log.
 pub fn catalog_writer(caller: &Caller) -> Result<Actor, ApiError> {
     caller.require_scope(ApiScope::CatalogWrite)?;
-    Ok(actor_of(caller))
+    Ok(caller.0.actor())
 }
 
 /// Who may read the back-office views of the catalog (drafts included).
 pub fn catalog_reader(caller: &Caller) -> Result<(), ApiError> {
     Ok(caller.require_scope(ApiScope::CatalogRead)?)
-}
-
-fn actor_of(caller: &Principal) -> Actor {
-    match caller {
-        Principal::User(user) => Actor::User(user.id),
-        Principal::ApiKey { id, .. } => Actor::ApiKey(*id),
-    }
 }
 
 /// Writes what an administrator changed in the audit log, in the

@@ -45,10 +45,7 @@ impl FromRequestParts<crate::app::AppState> for StockWriter {
     }
 }
 
-/// `limit` of a list: 1 to 100, `default` when absent.
-pub fn page_limit(limit: Option<i64>, default: i64) -> Result<i64, ApiError> {
-    Ok(comptoir_app::platform::page_limit(limit, default)?)
-}
+pub use comptoir_app::platform::page_limit;
 
 pub use comptoir_app::inventory::insufficient;
 pub use comptoir_app::platform::paged;
